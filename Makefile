@@ -1,0 +1,53 @@
+# wrans: search over UK Parliament written answers.
+# `make run` and `make test` are all a newcomer needs; `make help` lists the rest.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export PORT
+
+.DEFAULT_GOAL := help
+.PHONY: help install run index update serve test test-fast lint bench screenshots loadtest clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed ## create .venv and install wrans
+
+index: install ## index new and changed records from scraped/ (builds the index the first time)
+	$(BIN)/python -m indexer.cli index
+
+run: index ## install, index the bundled sample, serve on http://127.0.0.1:$(PORT)
+	$(BIN)/python -m indexer.cli serve --port $(PORT)
+
+serve: index ## serve with gunicorn sync workers (production)
+	$(BIN)/python -m indexer.cli serve --port $(PORT) --workers 4
+
+update: install ## fetch what is new or corrected from the API and index it (cron)
+	$(BIN)/python -m indexer.cli update
+
+test: $(VENV)/.installed-test ## run the whole test suite, browser tests included
+	$(BIN)/python -m pytest -q
+
+test-fast: $(VENV)/.installed-test ## run the tests that need no browser
+	$(BIN)/python -m pytest -q -m "not browser"
+
+lint: $(VENV)/.installed-test ## check style with ruff
+	$(BIN)/python -m ruff check indexer webapp tests
+
+clean: ## remove the virtualenv, the index and caches
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

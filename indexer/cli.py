@@ -1,0 +1,114 @@
+"""The `wrans` command: thin sub-commands over the indexer library.
+
+Library errors become one line on stderr and exit status 1; logs go to stderr,
+results to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from .errors import WransError
+from .settings import load_settings
+
+log = logging.getLogger("wrans")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    try:
+        return args.run(args, load_settings()) or 0
+    except WransError as exc:
+        print(f"wrans: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("wrans: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wrans", description="Search over UK Parliament written answers.")
+    parser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    index = commands.add_parser("index", help="index new and changed records from the data dir")
+    index.add_argument("--rebuild", action="store_true", help="build a fresh index and switch to it")
+    index.set_defaults(run=cmd_index)
+
+    search = commands.add_parser("search", help="search the index from the command line")
+    search.add_argument("query")
+    search.add_argument("--limit", type=int, default=10, help="results to show (default 10)")
+    search.add_argument("--json", action="store_true", help="print JSON like /api/search")
+    search.set_defaults(run=cmd_search)
+
+    serve = commands.add_parser("serve", help="serve the web app")
+    serve.add_argument("--host", help="address to listen on (default WRANS_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default PORT or 5000)")
+    serve.add_argument("--workers", type=int, default=0,
+                       help="run N gunicorn sync workers (0: Flask's development server)")
+    serve.set_defaults(run=cmd_serve)
+
+    stats = commands.add_parser("stats", help="print index statistics as JSON")
+    stats.set_defaults(run=cmd_stats)
+    return parser
+
+
+def cmd_index(args, settings) -> int:
+    from .index import rebuild_index, update_index
+
+    if args.rebuild:
+        report = rebuild_index(settings.data_dir, settings.index_dir)
+    else:
+        report = update_index(settings.data_dir, settings.index_dir)
+    log.info("%s", report.summary())
+    return 0
+
+
+def cmd_search(args, settings) -> int:
+    from .search import SearchIndex, SearchRequest
+    from .serialize import hit_to_dict
+
+    index = SearchIndex(settings.index_dir, settings.search_time_limit)
+    results = index.search(SearchRequest(q=args.query, page_size=max(1, min(args.limit, 500))))
+    if args.json:
+        payload = {"query": args.query, "total": results.total,
+                   "results": [hit_to_dict(hit) for hit in results.hits]}
+        print(json.dumps(payload, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{results.total} results for {args.query!r}")
+    for hit in results.hits:
+        a = hit.answer
+        print(f"\n{a.id}  {a.heading or '(no heading)'}  [{a.department or '?'}, {a.date_answered or '?'}]")
+        for snippet in hit.snippets:
+            print("   " + snippet.replace("<mark>", "[").replace("</mark>", "]"))
+    return 0
+
+
+def cmd_serve(args, settings) -> int:
+    host = args.host or settings.host
+    port = args.port or settings.port
+    if args.workers > 0:
+        from .serve import run_gunicorn
+
+        return run_gunicorn(host, port, args.workers)
+    from webapp import create_app
+
+    create_app().run(host=host, port=port, threaded=True)
+    return 0
+
+
+def cmd_stats(args, settings) -> int:
+    from .search import SearchIndex
+
+    print(json.dumps(SearchIndex(settings.index_dir).stats(), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""One error vocabulary for wrans.
+
+    WransError                  anything wrans reports to a person
+    ├── ApiError                the API failed after bounded retries (names URL and window or id)
+    │   └── NotFound            the API answered 404 for a question
+    ├── StoreError              a stored record cannot be read or written
+    ├── IndexError_             base for index problems
+    │   ├── IndexMissing        no index yet: run `wrans index`
+    │   ├── IndexCorrupt        the index cannot be opened: rebuild it
+    │   └── IndexBusy           another run holds the update lock
+    └── QueryError              base for queries we refuse
+        ├── QuerySyntaxError    the query cannot be parsed (callers fall back to plain words)
+        ├── QueryTooComplex     over the length, term, wildcard or time budget
+        └── BadParameter        a filter, page or sort value that makes no sense
+
+Each class carries `status`, the HTTP status the web app answers with.
+"""
+
+
+class WransError(Exception):
+    status = 500
+
+
+class ApiError(WransError):
+    status = 502
+
+
+class NotFound(ApiError):
+    status = 404
+
+
+class StoreError(WransError):
+    status = 500
+
+
+class IndexError_(WransError):
+    status = 503
+
+
+class IndexMissing(IndexError_):
+    def __init__(self, path):
+        super().__init__(f"no search index at {path}: build it with `wrans index`")
+
+
+class IndexCorrupt(IndexError_):
+    def __init__(self, path, cause):
+        super().__init__(
+            f"the search index at {path} cannot be opened ({cause}): "
+            "rebuild it with `wrans index --rebuild`"
+        )
+
+
+class IndexBusy(IndexError_):
+    status = 409
+
+
+class QueryError(WransError):
+    status = 400
+
+
+class QuerySyntaxError(QueryError):
+    pass
+
+
+class QueryTooComplex(QueryError):
+    pass
+
+
+class BadParameter(QueryError):
+    pass

@@ -1,0 +1,198 @@
+"""Writing the Whoosh index: full rebuilds beside the live index, and upserts by id.
+
+    <index_dir>/live -> builds/<stamp>    symlink the readers follow
+    <index_dir>/builds/<stamp>/           one Whoosh index per full build
+    <index_dir>/state.json                watermark of the last indexing run
+
+A rebuild writes a new build directory and swaps the `live` symlink atomically
+(`os.replace` of a temporary link), so readers keep answering from the old build
+until the swap, and a killed rebuild leaves the old one live. Incremental runs
+write in place with one writer and one commit. Every writer uses non-compound
+segments (DESIGN.md: compound files cost each reader a private copy of the terms).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from . import store
+from .errors import IndexCorrupt, IndexMissing, StoreError
+from .normalize import answer_from_record
+from .progress import progress
+from .schema import build_schema, document_from_answer
+
+log = logging.getLogger(__name__)
+
+LIVE = "live"
+BUILDS = "builds"
+STATE = "state"
+WRITER_OPTIONS = {"compound": False, "limitmb": 256, "timeout": 60.0}
+KEEP_BUILDS = 2
+
+
+@dataclass
+class IndexReport:
+    mode: str
+    indexed: int = 0
+    removed: int = 0
+    skipped: int = 0
+    documents: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (f"index {self.mode}: {self.indexed} indexed, {self.removed} removed, "
+                f"{self.skipped} skipped, {self.documents} documents, {self.seconds:.1f}s")
+
+
+def live_build(index_dir: Path) -> Path:
+    """Return the build directory the live symlink points at, or raise IndexMissing."""
+    link = Path(index_dir) / LIVE
+    target = Path(os.path.realpath(link))
+    if not link.is_symlink() or not target.is_dir():
+        raise IndexMissing(index_dir)
+    return target
+
+
+def open_live_index(index_dir: Path, tries: int = 3):
+    """Open the live index, retrying briefly because a commit may be renaming its TOC."""
+    build = live_build(index_dir)
+    for attempt in range(tries):
+        try:
+            return whoosh_index.open_dir(str(build))
+        except whoosh_index.EmptyIndexError as exc:
+            raise IndexCorrupt(build, exc) from exc
+        except (OSError, ValueError, EOFError) as exc:
+            if attempt == tries - 1:
+                raise IndexCorrupt(build, exc) from exc
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
+def index_exists(index_dir: Path) -> bool:
+    try:
+        live_build(index_dir)
+    except IndexMissing:
+        return False
+    return True
+
+
+def rebuild_index(data_dir: Path, index_dir: Path) -> IndexReport:
+    """Build a fresh index from every stored record and make it live atomically."""
+    started = time.monotonic()
+    watermark = time.time_ns()
+    index_dir = Path(index_dir)
+    build = index_dir / BUILDS / dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    build.mkdir(parents=True)
+    ix = whoosh_index.create_in(str(build), build_schema())
+    report = IndexReport("rebuild")
+    writer = ix.writer(**WRITER_OPTIONS)
+    paths = list(store.iter_record_paths(data_dir))
+    for path in progress(paths, "indexing", unit="answers"):
+        doc = _document_from_path(path)
+        if doc is None:
+            report.skipped += 1
+            continue
+        writer.add_document(**doc)
+        report.indexed += 1
+    writer.commit()
+    report.documents = ix.doc_count()
+    ix.close()
+    _swap_live(index_dir, build)
+    _prune_builds(index_dir, keep=build)
+    _write_state(index_dir, watermark, report.documents)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def update_index(data_dir: Path, index_dir: Path, paths: Iterable[Path] | None = None) -> IndexReport:
+    """Upsert changed records into the live index and drop ids no longer stored.
+
+    With `paths`, index exactly those records; otherwise every record written
+    since the last run's watermark. Builds from scratch when there is no index.
+    """
+    if not index_exists(index_dir):
+        return rebuild_index(data_dir, index_dir)
+    started = time.monotonic()
+    watermark = time.time_ns()
+    report = IndexReport("update")
+    all_paths = list(store.iter_record_paths(data_dir))
+    if paths is None:
+        since = read_index_state(index_dir).get("watermark_ns", 0)
+        paths = [p for p in all_paths if _mtime_ns(p) > since]
+    paths = list(paths)
+    stored_ids = {str(store.question_id_from_path(p)) for p in all_paths}
+    ix = open_live_index(index_dir)
+    writer = ix.writer(**WRITER_OPTIONS)
+    try:
+        with writer.searcher() as searcher:
+            indexed_ids = set(searcher.lexicon("id"))
+            vanished = {i.decode() for i in indexed_ids} - stored_ids
+            docs = [d for d in map(_document_from_path, paths) if d is not None]
+            report.skipped = len(paths) - len(docs)
+            for doc_id in vanished | {d["id"] for d in docs}:
+                writer.delete_by_term("id", doc_id, searcher=searcher)
+        for doc in docs:
+            writer.add_document(**doc)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    report.indexed, report.removed = len(docs), len(vanished)
+    report.documents = ix.doc_count()
+    ix.close()
+    _write_state(index_dir, watermark, report.documents)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def read_index_state(index_dir: Path) -> dict:
+    return store.read_state(Path(index_dir), STATE)
+
+
+def _write_state(index_dir: Path, watermark_ns: int, documents: int) -> None:
+    state = read_index_state(index_dir)
+    state.update(watermark_ns=watermark_ns, documents=documents,
+                 indexed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    store.write_state(Path(index_dir), STATE, state)
+
+
+def _document_from_path(path: Path) -> dict | None:
+    """Load, normalise and convert one record; log and skip what cannot be read."""
+    try:
+        return document_from_answer(answer_from_record(store.read_record(path)))
+    except (StoreError, ValueError, TypeError, KeyError) as exc:
+        log.warning("skipped %s: %s", path, exc)
+        return None
+
+
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+def _swap_live(index_dir: Path, build: Path) -> None:
+    link = index_dir / LIVE
+    tmp = index_dir / f".{LIVE}.{os.getpid()}"
+    if tmp.is_symlink():
+        tmp.unlink()
+    os.symlink(os.path.relpath(build, index_dir), tmp)
+    os.replace(tmp, link)
+
+
+def _prune_builds(index_dir: Path, keep: Path) -> None:
+    """Delete all builds but the live one and the one before it (readers may still hold it)."""
+    builds = sorted((index_dir / BUILDS).iterdir())
+    for old in builds[:-KEEP_BUILDS]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)

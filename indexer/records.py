@@ -1,0 +1,128 @@
+"""The normalised record model: what every part after the normaliser works with.
+
+API camelCase stops in `normalize.py`; these types are snake_case, immutable and
+JSON-serialisable through `answer_to_dict` / `answer_from_dict`, which is how a
+record travels through the index's stored field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+OFFICIAL_PAGE = "https://questions-statements.parliament.uk/written-questions/detail/{date}/{uin}"
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    id: int | None = None
+    list_as: str | None = None
+    party: str | None = None
+    party_abbreviation: str | None = None
+    party_colour: str | None = None
+    member_from: str | None = None
+    thumbnail_url: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Name with party, as shown beside a question ("Tim Farron (Liberal Democrat)")."""
+        return f"{self.name} ({self.party})" if self.party else self.name
+
+
+@dataclass(frozen=True)
+class Attachment:
+    url: str
+    title: str
+    file_type: str | None = None
+    size_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class GroupedQuestion:
+    uin: str
+    date_tabled: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    id: int
+    uin: str | None
+    house: str | None
+    heading: str
+    question_text: str
+    answer_text: str
+    answer_html: str
+    answering_body: str | None
+    department: str | None
+    answering_body_id: int | None = None
+    asking_member: Member | None = None
+    answering_member: Member | None = None
+    correcting_member: Member | None = None
+    date_tabled: dt.date | None = None
+    date_for_answer: dt.date | None = None
+    date_answered: dt.date | None = None
+    date_holding_answer: dt.date | None = None
+    date_corrected: dt.date | None = None
+    is_withdrawn: bool = False
+    is_named_day: bool = False
+    is_holding: bool = False
+    is_correction: bool = False
+    member_has_interest: bool = False
+    original_answer_html: str = ""
+    original_answer_text: str = ""
+    grouped_questions: tuple[GroupedQuestion, ...] = field(default_factory=tuple)
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+
+    @property
+    def status(self) -> str:
+        """One word for the record's state, most significant first."""
+        if self.is_withdrawn:
+            return "withdrawn"
+        if self.is_correction:
+            return "corrected"
+        if self.is_holding:
+            return "holding"
+        if self.answer_text:
+            return "answered"
+        return "unanswered"
+
+    @property
+    def official_url(self) -> str | None:
+        """The question's page on the Parliament website, when date tabled and UIN are known."""
+        if self.date_tabled and self.uin:
+            return OFFICIAL_PAGE.format(date=self.date_tabled.isoformat(), uin=self.uin)
+        return None
+
+
+def answer_to_dict(answer: Answer) -> dict:
+    """Return a JSON-ready dict of `answer` (dates as ISO strings)."""
+    return _jsonable(asdict(answer))
+
+
+def answer_from_dict(data: dict) -> Answer:
+    """Rebuild an Answer from `answer_to_dict` output."""
+    data = dict(data)
+    for key in ("asking_member", "answering_member", "correcting_member"):
+        data[key] = Member(**data[key]) if data.get(key) else None
+    for key in [k for k in data if k.startswith("date_")]:
+        data[key] = _date(data[key])
+    data["grouped_questions"] = tuple(
+        GroupedQuestion(g["uin"], _date(g.get("date_tabled"))) for g in data.get("grouped_questions", ())
+    )
+    data["attachments"] = tuple(Attachment(**a) for a in data.get("attachments", ()))
+    return Answer(**data)
+
+
+def _date(value):
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

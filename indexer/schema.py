@@ -1,0 +1,122 @@
+"""The Whoosh schema and analyzers: the only module that names index fields.
+
+Text fields use one English analyzer (tokenise, lowercase, fold accents, drop
+stop words, Porter-stem) so "smuggle" finds "smuggling" and the highlighter,
+which re-analyses stored text with the same analyzer, marks the stemmed forms.
+`exact` holds the same text unstemmed for quoted phrases. Facet and sort fields
+are sortable columns, which Whoosh reads without building caches per searcher.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from whoosh import fields
+from whoosh.analysis import (
+    CharsetFilter,
+    IDAnalyzer,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.support.charset import accent_map
+
+from .records import Answer, answer_from_dict, answer_to_dict
+
+# Field prefixes a person may type in the search box, and the field each searches.
+QUERY_FIELDS = ("heading", "question", "answer", "dept", "asker", "answerer", "uin", "house")
+DEFAULT_FIELDS = ("heading", "question", "answer")
+EXACT_FIELD = "exact"
+FIELD_BOOSTS = {"heading": 2.0, "question": 1.2, "answer": 1.0}
+
+
+def english_analyzer():
+    """Tokenise, lowercase, fold accents, drop stop words and stem."""
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
+
+
+def exact_analyzer():
+    """Like the English analyzer but unstemmed and keeping stop words, for phrases."""
+    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+
+
+def build_schema() -> fields.Schema:
+    """Return the schema every wrans index is written with."""
+    english = english_analyzer()
+    lower_id = IDAnalyzer(lowercase=True)
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        uin=fields.ID(stored=True, analyzer=lower_id),
+        house=fields.ID(stored=True, analyzer=lower_id),
+        heading=fields.TEXT(analyzer=english),
+        question=fields.TEXT(analyzer=english),
+        answer=fields.TEXT(analyzer=english),
+        exact=fields.TEXT(analyzer=exact_analyzer()),
+        dept=fields.TEXT(analyzer=english),
+        asker=fields.TEXT(analyzer=exact_analyzer()),
+        answerer=fields.TEXT(analyzer=exact_analyzer()),
+        dept_facet=fields.ID(sortable=True),
+        house_facet=fields.ID(sortable=True),
+        party_facet=fields.ID(sortable=True),
+        asker_facet=fields.ID(sortable=True),
+        answerer_facet=fields.ID(sortable=True),
+        year=fields.ID(sortable=True),
+        status=fields.KEYWORD(lowercase=True, scorable=False),
+        has_attachments=fields.BOOLEAN(),
+        date_answered=fields.DATETIME(sortable=True),
+        date_tabled=fields.DATETIME(sortable=True),
+        record=fields.STORED(),
+    )
+
+
+def document_from_answer(answer: Answer) -> dict:
+    """Return the fields to index for one answer (missing values are left out)."""
+    asker, answerer = answer.asking_member, answer.answering_member
+    doc = {
+        "id": str(answer.id),
+        "uin": answer.uin,
+        "house": answer.house,
+        "heading": answer.heading,
+        "question": answer.question_text,
+        "answer": answer.answer_text,
+        "exact": "\n".join(filter(None, (answer.heading, answer.question_text, answer.answer_text))),
+        "dept": " ".join(filter(None, {answer.answering_body, answer.department})),
+        "asker": asker.name if asker else None,
+        "answerer": answerer.name if answerer else None,
+        "dept_facet": answer.department,
+        "house_facet": answer.house,
+        "party_facet": asker.party if asker else None,
+        "asker_facet": asker.name if asker else None,
+        "answerer_facet": answerer.name if answerer else None,
+        "year": str(answer.date_answered.year) if answer.date_answered else None,
+        "status": " ".join(status_tags(answer)),
+        "has_attachments": bool(answer.attachments),
+        "date_answered": _datetime(answer.date_answered),
+        "date_tabled": _datetime(answer.date_tabled),
+        "record": json.dumps(answer_to_dict(answer), ensure_ascii=False),
+    }
+    return {key: value for key, value in doc.items() if value not in (None, "")}
+
+
+def status_tags(answer: Answer) -> list[str]:
+    """Every status an answer has (a corrected answer is also answered)."""
+    tags = []
+    if answer.answer_text and not answer.is_holding:
+        tags.append("answered")
+    for flag, tag in ((answer.is_holding, "holding"), (answer.is_correction, "corrected"),
+                      (answer.is_withdrawn, "withdrawn"), (answer.is_named_day, "namedday")):
+        if flag:
+            tags.append(tag)
+    return tags or ["unanswered"]
+
+
+def answer_from_stored(stored: dict) -> Answer:
+    """Rebuild the Answer kept in a hit's stored fields."""
+    return answer_from_dict(json.loads(stored["record"]))
+
+
+def _datetime(day: dt.date | None) -> dt.datetime | None:
+    # Whoosh wants naive datetimes; dates are local midnight in the API.
+    return dt.datetime(day.year, day.month, day.day) if day else None

@@ -1,0 +1,89 @@
+"""Every setting of wrans in one table: name, default, environment variable, meaning.
+
+Settings are read from the environment each time `load_settings()` is called, so
+tests and commands can point wrans at other directories without touching code.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    meaning: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "WRANS_DATA_DIR", str(REPO_ROOT / "scraped"),
+            "Raw API records, one JSON file per question id (the source of truth)."),
+    Setting("index_dir", "WRANS_INDEX_DIR", str(REPO_ROOT / "var" / "index"),
+            "The Whoosh index; rebuilt from the data dir at any time."),
+    Setting("state_dir", "WRANS_STATE_DIR", str(REPO_ROOT / "var" / "state"),
+            "Run state: last successful update, scrape progress, the run lock."),
+    Setting("api_url", "WRANS_API_URL", "https://questions-statements-api.parliament.uk",
+            "Base URL of the Written Questions API."),
+    Setting("user_agent", "WRANS_USER_AGENT",
+            "wrans/0.1 (+https://github.com/wrans/wrans; search over written answers)",
+            "User-Agent sent to the API: say who you are and how to reach you."),
+    Setting("requests_per_second", "WRANS_REQUESTS_PER_SECOND", "2",
+            "Upper bound on the request rate to the API."),
+    Setting("connect_timeout", "WRANS_CONNECT_TIMEOUT", "10",
+            "Seconds to wait for a TCP connection to the API."),
+    Setting("read_timeout", "WRANS_READ_TIMEOUT", "60",
+            "Seconds to wait for the API to send a response."),
+    Setting("max_tries", "WRANS_MAX_TRIES", "6",
+            "Attempts per API request before giving up (retries back off exponentially)."),
+    Setting("page_size", "WRANS_PAGE_SIZE", "100",
+            "Questions per list request (the API's `take`)."),
+    Setting("update_lookback_days", "WRANS_UPDATE_LOOKBACK_DAYS", "3",
+            "`wrans update` re-fetches this many days before the last successful update."),
+    Setting("update_first_date", "WRANS_UPDATE_FIRST_DATE", "2014-05-01",
+            "Where the first `wrans update` starts when no previous run is recorded."),
+    Setting("search_time_limit", "WRANS_SEARCH_TIME_LIMIT", "2.0",
+            "Seconds one search may run before it is stopped with a message."),
+    Setting("host", "WRANS_HOST", "127.0.0.1", "Address `wrans serve` listens on."),
+    Setting("port", "PORT", "5000", "Port `wrans serve` and `make run` listen on."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    index_dir: Path
+    state_dir: Path
+    api_url: str
+    user_agent: str
+    requests_per_second: float
+    connect_timeout: float
+    read_timeout: float
+    max_tries: int
+    page_size: int
+    update_lookback_days: int
+    update_first_date: str
+    search_time_limit: float
+    host: str
+    port: int
+
+
+def load_settings(**overrides) -> Settings:
+    """Read every setting from the environment, falling back to its default."""
+    types = {f.name: f.type for f in fields(Settings)}
+    values = {}
+    for setting in SETTINGS:
+        raw = overrides.get(setting.name, os.environ.get(setting.env) or setting.default)
+        values[setting.name] = _convert(types[setting.name], raw)
+    return Settings(**values)
+
+
+def _convert(type_name, raw):
+    if isinstance(raw, str) is False:
+        return raw
+    return {"Path": Path, "float": float, "int": int}.get(type_name, str)(raw)

@@ -1,0 +1,49 @@
+"""Shared fixtures: the bundled sample, a real on-disk index built from it, the app."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.index import rebuild_index
+from indexer.search import SearchIndex
+from webapp import create_app
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = REPO / "scraped"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def sample_index_dir(tmp_path_factory) -> Path:
+    """A real Whoosh index of the 73 bundled answers, built once per test run."""
+    index_dir = tmp_path_factory.mktemp("index")
+    rebuild_index(SAMPLE_DIR, index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def sample_index(sample_index_dir) -> SearchIndex:
+    index = SearchIndex(sample_index_dir)
+    yield index
+    index.close()
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    """A writable copy of the bundled sample."""
+    target = tmp_path / "scraped"
+    shutil.copytree(SAMPLE_DIR / "questions", target / "questions")
+    return target
+
+
+@pytest.fixture(scope="session")
+def app(sample_index_dir):
+    return create_app({"TESTING": True, "INDEX_DIR": str(sample_index_dir)})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

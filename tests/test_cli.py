@@ -1,0 +1,63 @@
+"""The `wrans` command run as a process, as cron and people run it."""
+
+import json
+import os
+import subprocess
+import sys
+
+from .conftest import SAMPLE_DIR
+
+
+def wrans(*args, env_extra=None, check=True):
+    env = {**os.environ, **(env_extra or {})}
+    result = subprocess.run([sys.executable, "-m", "indexer.cli", *args], env=env,
+                            capture_output=True, text=True, timeout=120)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_search_json_has_the_api_shape(sample_index_dir):
+    out = wrans("search", "criminal gangs smuggling", "--json", "--limit", "5",
+                env_extra={"WRANS_INDEX_DIR": str(sample_index_dir)}).stdout
+    data = json.loads(out)
+    assert data["total"] == 1
+    first = data["results"][0]
+    assert {"id", "uin", "heading", "answering_body", "house", "date_answered", "snippet"} <= set(first)
+    assert (first["id"], first["uin"], first["answering_body"]) == (90000001, "51639", "Home Office")
+    assert "<mark" in first["snippet"] and "criminal</mark> groups (OCGs)" in first["snippet"]
+
+
+def test_index_builds_then_skips_when_up_to_date(tmp_path):
+    env = {"WRANS_DATA_DIR": str(SAMPLE_DIR), "WRANS_INDEX_DIR": str(tmp_path / "ix")}
+    first = wrans("index", env_extra=env)
+    assert "73 indexed" in first.stderr and "rebuild" in first.stderr
+    second = wrans("index", env_extra=env)
+    assert "index update: 0 indexed, 0 removed" in second.stderr
+    rebuilt = wrans("index", "--rebuild", env_extra=env)
+    assert "73 documents" in rebuilt.stderr
+    stats = json.loads(wrans("stats", env_extra=env).stdout)
+    assert stats["documents"] == 73
+
+
+def test_errors_are_one_line_and_non_zero(tmp_path):
+    result = wrans("search", "tax", env_extra={"WRANS_INDEX_DIR": str(tmp_path)}, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"wrans: no search index at {tmp_path}: build it with `wrans index`"]
+
+
+def test_a_changed_record_is_reindexed(data_dir, tmp_path):
+    from indexer import store
+
+    env = {"WRANS_DATA_DIR": str(data_dir), "WRANS_INDEX_DIR": str(tmp_path / "ix")}
+    wrans("index", env_extra=env)
+    record = store.read_record(store.record_path(data_dir, 90000001))
+    record["value"]["answerText"] = "<p>Zeppelins are now used by Border Force.</p>"
+    store.write_record(data_dir, record)
+    store.record_path(data_dir, 90000093).unlink()
+    out = wrans("index", env_extra=env)
+    assert "1 indexed, 1 removed" in out.stderr
+    found = json.loads(wrans("search", "zeppelins", "--json", env_extra=env).stdout)
+    assert [r["id"] for r in found["results"]] == [90000001]
+    assert json.loads(wrans("stats", env_extra=env).stdout)["documents"] == 72

@@ -1,0 +1,101 @@
+"""Raw API records to Answer: every odd record of the sample must normalise."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from indexer import store
+from indexer.normalize import answer_from_record, department_from_name
+from indexer.records import Member, answer_from_dict, answer_to_dict
+
+from .conftest import FIXTURES, SAMPLE_DIR
+
+
+def sample_records():
+    return [store.read_record(p) for p in store.iter_record_paths(SAMPLE_DIR)]
+
+
+def test_every_bundled_record_normalises_and_round_trips():
+    records = sample_records()
+    assert len(records) == 73
+    for record in records:
+        answer = answer_from_record(record)
+        assert answer.id == record["value"]["id"]
+        assert answer_from_dict(json.loads(json.dumps(answer_to_dict(answer)))) == answer
+
+
+def test_the_detail_response_example_normalises_in_full():
+    answer = answer_from_record(json.loads((FIXTURES / "detail_response_example.json").read_text()))
+    assert (answer.id, answer.uin, answer.house) == (1679416, "7926", "Commons")
+    assert answer.date_tabled == dt.date(2024, 1, 5)
+    assert answer.date_answered == dt.date(2024, 1, 10)
+    assert answer.is_named_day is True
+    assert answer.department == "Department for Education"
+    assert answer.official_url == (
+        "https://questions-statements.parliament.uk/written-questions/detail/2024-01-05/7926")
+    assert "target" not in answer.answer_html and "<p> </p>" not in answer.answer_html
+    assert answer.answer_text.startswith("The department is supporting sectors")
+    assert "\n\nIn July 2021, the government created a £7 million fund" in answer.answer_text
+
+
+def test_a_record_of_nulls_normalises_to_empty_values():
+    raw = {"value": {"id": 5, "uin": None, "house": None, "heading": None, "questionText": None,
+                     "answerText": None, "answeringBodyName": None, "askingMember": None,
+                     "dateAnswered": None, "groupedQuestions": None, "attachments": None}}
+    answer = answer_from_record(raw)
+    assert (answer.uin, answer.house, answer.heading, answer.question_text) == (None, None, "", "")
+    assert (answer.answer_text, answer.department, answer.asking_member) == ("", None, None)
+    assert answer.grouped_questions == () and answer.attachments == ()
+    assert answer.official_url is None
+    assert answer.status == "unanswered"
+
+
+def test_a_record_without_an_id_is_refused():
+    with pytest.raises(ValueError):
+        answer_from_record({"value": {"uin": "1"}})
+
+
+def test_members_keep_party_and_constituency():
+    raw = {"value": {"id": 1, "askingMember": {"name": "Tim Farron", "party": "Liberal Democrat",
+                                               "memberFrom": "Westmorland and Lonsdale", "id": None}}}
+    assert answer_from_record(raw).asking_member == Member(
+        name="Tim Farron", party="Liberal Democrat", member_from="Westmorland and Lonsdale")
+
+
+def test_truncated_list_preview_text_is_kept_as_it_is():
+    listing = json.loads((FIXTURES / "list_response_example.json").read_text())
+    value = listing["results"][0]["value"]
+    answer = answer_from_record(value)
+    assert answer.answer_text == " ".join(value["answerText"].split())
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Foreign, Commonwealth & Development Office", "Foreign, Commonwealth and Development Office"),
+    ("Foreign, Commonwealth and Development Office", "Foreign, Commonwealth and Development Office"),
+    ("Foreign and Commonwealth Office", "Foreign, Commonwealth and Development Office"),
+    ("Department for Digital, Culture, Media & Sport", "Department for Culture, Media and Sport"),
+    ("Home Office", "Home Office"),
+    (None, None),
+])
+def test_department_names_are_normalised(name, expected):
+    assert department_from_name(name) == expected
+
+
+def test_lifecycle_flags_give_the_status():
+    base = {"id": 9, "answerText": "<p>Text</p>"}
+    assert answer_from_record({**base}).status == "answered"
+    assert answer_from_record({**base, "answerIsHolding": True}).status == "holding"
+    assert answer_from_record({**base, "answerIsCorrection": True}).status == "corrected"
+    assert answer_from_record({**base, "isWithdrawn": True}).status == "withdrawn"
+
+
+def test_grouped_questions_and_attachments_are_read():
+    raw = {"id": 3, "groupedQuestions": ["7926", "7927"],
+           "groupedQuestionsDates": [{"questionUin": "7927", "dateTabled": "2024-01-05T00:00:00"}],
+           "attachments": [{"url": "https://x/a.pdf", "title": "Data", "fileType": "PDF",
+                            "fileSizeBytes": 12345}, {"title": "no url"}]}
+    answer = answer_from_record(raw)
+    assert [(g.uin, g.date_tabled) for g in answer.grouped_questions] == [
+        ("7926", None), ("7927", dt.date(2024, 1, 5))]
+    assert [(a.title, a.file_type, a.size_bytes) for a in answer.attachments] == [("Data", "PDF", 12345)]

@@ -1,0 +1,37 @@
+"""The wrans web app: search pages, answer pages and their data twins.
+
+The app only calls `indexer.search` and renders the plain objects it returns; it
+never talks to the API and never touches Whoosh objects.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from indexer.search import SearchIndex
+from indexer.settings import load_settings
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then WRANS_* environment variables, then `test_config`."""
+    app = Flask(__name__)
+    settings = load_settings()
+    app.config.from_mapping(
+        INDEX_DIR=str(settings.index_dir),
+        SEARCH_TIME_LIMIT=settings.search_time_limit,
+        SEND_FILE_MAX_AGE_DEFAULT=86400,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.from_prefixed_env("WRANS")
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.extensions["wrans_index"] = SearchIndex(
+        app.config["INDEX_DIR"], float(app.config["SEARCH_TIME_LIMIT"])
+    )
+
+    from . import errors, views
+
+    app.register_blueprint(views.bp)
+    errors.register(app)
+    views.register_template_helpers(app)
+    return app

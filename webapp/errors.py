@@ -1,0 +1,47 @@
+"""One error handler: a WransError becomes its status, as a page or as JSON."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from indexer.errors import IndexError_, WransError
+
+log = logging.getLogger(__name__)
+
+
+def register(app) -> None:
+    app.register_error_handler(WransError, _wrans_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.endswith(".json")
+
+
+def _respond(status: int, title: str, message: str):
+    if _wants_json():
+        return jsonify({"error": {"status": status, "title": title, "message": message}}), status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def _wrans_error(exc: WransError):
+    status = exc.status
+    if isinstance(exc, IndexError_):
+        log.error("index unavailable: %s", exc)
+        return _respond(status, "Search is unavailable", str(exc))
+    return _respond(status, "We could not run that search", str(exc))
+
+
+def _http_error(exc: HTTPException):
+    titles = {404: "Page not found"}
+    message = exc.description if exc.code != 404 else "There is no page at this address."
+    return _respond(exc.code or 500, titles.get(exc.code, exc.name), message)
+
+
+def _unexpected(exc: Exception):
+    log.exception("unexpected error on %s", request.path)
+    return _respond(500, "Something went wrong", "An unexpected error occurred; it has been logged.")

@@ -1,0 +1,100 @@
+"""HTML pages: home, search results, one answer, and the health check."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from markupsafe import Markup
+
+from indexer.errors import IndexError_
+from indexer.search import SearchIndex
+
+from .params import search_request_from_args
+
+bp = Blueprint("views", __name__)
+
+
+def search_index() -> SearchIndex:
+    return current_app.extensions["wrans_index"]
+
+
+@bp.get("/")
+def home():
+    return render_template("home.html", stats=_stats_or_none())
+
+
+@bp.get("/search")
+def search():
+    search_request = search_request_from_args(request.args)
+    if search_request.is_empty:
+        return render_template("search.html", results=None, search_request=search_request,
+                               stats=_stats_or_none())
+    results = search_index().search(search_request)
+    return render_template("search.html", results=results, search_request=search_request,
+                           stats=_stats_or_none())
+
+
+@bp.get("/answers/<int:question_id>")
+def answer(question_id: int):
+    found = get_answer_or_404(question_id)
+    q = request.args.get("q", "")
+    marked = search_index().mark_answer(found, q)
+    return render_template("answer.html", answer=found, marked=marked, q=q,
+                           stats=_stats_or_none())
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        stats = search_index().stats()
+    except IndexError_ as exc:
+        return jsonify({"status": "unavailable", "message": str(exc)}), 503
+    return jsonify({"status": "ok", **stats})
+
+
+def get_answer_or_404(question_id: int):
+    found = search_index().get_answer(question_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _stats_or_none():
+    try:
+        return search_index().stats()
+    except IndexError_:
+        return None
+
+
+def register_template_helpers(app) -> None:
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.globals["search_url"] = search_url
+    app.jinja_env.globals["Markup"] = Markup
+
+
+def long_date(value) -> str:
+    """Format a date as "5 March 2024" (an ISO string is accepted too)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return f"{value.day} {value:%B %Y}"
+
+
+def search_url(endpoint: str = "views.search", drop: tuple = (), **changes) -> str:
+    """The current search URL with some parameters changed, added or dropped."""
+    args = request.args.to_dict(flat=False)
+    for key in drop:
+        args.pop(key, None)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value if isinstance(value, list) else [value]
+    if "page" not in changes:
+        args.pop("page", None)
+    return url_for(endpoint, **args)
