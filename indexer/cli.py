@@ -61,11 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_index(args, settings) -> int:
     from .index import rebuild_index, update_index
+    from .lock import run_lock
 
-    if args.rebuild:
-        report = rebuild_index(settings.data_dir, settings.index_dir)
-    else:
-        report = update_index(settings.data_dir, settings.index_dir)
+    with run_lock(settings.state_dir, "wrans index"):
+        if args.rebuild:
+            report = rebuild_index(settings.data_dir, settings.index_dir)
+        else:
+            report = update_index(settings.data_dir, settings.index_dir)
     log.info("%s", report.summary())
     return 0
 
@@ -74,8 +76,8 @@ def cmd_search(args, settings) -> int:
     from .search import SearchIndex, SearchRequest
     from .serialize import hit_to_dict
 
-    index = SearchIndex(settings.index_dir, settings.search_time_limit)
-    results = index.search(SearchRequest(q=args.query, page_size=max(1, min(args.limit, 500))))
+    with SearchIndex(settings.index_dir, settings.search_time_limit) as index:
+        results = index.search(SearchRequest(q=args.query, page_size=max(1, min(args.limit, 500))))
     if args.json:
         payload = {"query": args.query, "total": results.total,
                    "results": [hit_to_dict(hit) for hit in results.hits]}
@@ -106,7 +108,8 @@ def cmd_serve(args, settings) -> int:
 def cmd_stats(args, settings) -> int:
     from .search import SearchIndex
 
-    print(json.dumps(SearchIndex(settings.index_dir).stats(), indent=1))
+    with SearchIndex(settings.index_dir) as index:
+        print(json.dumps(index.stats(), indent=1))
     return 0
 
 

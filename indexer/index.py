@@ -36,7 +36,6 @@ LIVE = "live"
 BUILDS = "builds"
 STATE = "state"
 WRITER_OPTIONS = {"compound": False, "limitmb": 256, "timeout": 60.0}
-KEEP_BUILDS = 2
 
 
 @dataclass
@@ -106,9 +105,9 @@ def rebuild_index(data_dir: Path, index_dir: Path) -> IndexReport:
     writer.commit()
     report.documents = ix.doc_count()
     ix.close()
-    _swap_live(index_dir, build)
-    _prune_builds(index_dir, keep=build)
-    _write_state(index_dir, watermark, report.documents)
+    previous = _swap_live(index_dir, build)
+    _write_state(index_dir, watermark, report.documents, previous_build=previous)
+    _prune_builds(index_dir)
     report.seconds = time.monotonic() - started
     return report
 
@@ -132,6 +131,7 @@ def update_index(data_dir: Path, index_dir: Path, paths: Iterable[Path] | None =
     stored_ids = {str(store.question_id_from_path(p)) for p in all_paths}
     ix = open_live_index(index_dir)
     writer = ix.writer(**WRITER_OPTIONS)
+    _sweep_temporary_tocs(live_build(index_dir))
     try:
         with writer.searcher() as searcher:
             indexed_ids = set(searcher.lexicon("id"))
@@ -158,10 +158,10 @@ def read_index_state(index_dir: Path) -> dict:
     return store.read_state(Path(index_dir), STATE)
 
 
-def _write_state(index_dir: Path, watermark_ns: int, documents: int) -> None:
+def _write_state(index_dir: Path, watermark_ns: int, documents: int, **extra) -> None:
     state = read_index_state(index_dir)
     state.update(watermark_ns=watermark_ns, documents=documents,
-                 indexed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+                 indexed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **extra)
     store.write_state(Path(index_dir), STATE, state)
 
 
@@ -181,18 +181,36 @@ def _mtime_ns(path: Path) -> int:
         return 0
 
 
-def _swap_live(index_dir: Path, build: Path) -> None:
+def _swap_live(index_dir: Path, build: Path) -> str | None:
+    """Point `live` at `build` atomically; return the name of the build it pointed at."""
     link = index_dir / LIVE
+    previous = Path(os.path.realpath(link)).name if link.is_symlink() else None
     tmp = index_dir / f".{LIVE}.{os.getpid()}"
     if tmp.is_symlink():
         tmp.unlink()
     os.symlink(os.path.relpath(build, index_dir), tmp)
     os.replace(tmp, link)
+    return previous
 
 
-def _prune_builds(index_dir: Path, keep: Path) -> None:
-    """Delete all builds but the live one and the one before it (readers may still hold it)."""
-    builds = sorted((index_dir / BUILDS).iterdir())
-    for old in builds[:-KEEP_BUILDS]:
-        if old != keep:
-            shutil.rmtree(old, ignore_errors=True)
+def _prune_builds(index_dir: Path) -> None:
+    """Delete every build but the live one and the one before it.
+
+    Readers that opened the previous build may still be answering from it; a
+    build left half-written by a killed rebuild is neither, so it goes too.
+    """
+    keep = {live_build(index_dir).name, read_index_state(index_dir).get("previous_build")}
+    for build in (index_dir / BUILDS).iterdir():
+        if build.name not in keep:
+            shutil.rmtree(build, ignore_errors=True)
+
+
+def _sweep_temporary_tocs(build: Path) -> None:
+    """Remove TOC temp files a killed commit left; Whoosh never does (DESIGN.md).
+
+    Called while holding Whoosh's write lock, so no commit is writing one now.
+    Orphan segment files are removed by Whoosh itself at the next commit.
+    """
+    for tmp in build.glob("_MAIN_*.toc.*"):
+        log.info("removing temporary TOC left by a killed writer: %s", tmp.name)
+        tmp.unlink(missing_ok=True)

@@ -167,7 +167,14 @@ class SearchIndex:
             original_answer_html=mark(answer.original_answer_html),
         )
 
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
+        """Close this thread's searcher (each thread closes its own)."""
         searcher = getattr(self._local, "searcher", None)
         if searcher is not None:
             searcher.close()

@@ -61,3 +61,36 @@ def test_a_changed_record_is_reindexed(data_dir, tmp_path):
     found = json.loads(wrans("search", "zeppelins", "--json", env_extra=env).stdout)
     assert [r["id"] for r in found["results"]] == [90000001]
     assert json.loads(wrans("stats", env_extra=env).stdout)["documents"] == 72
+
+
+def test_serve_with_gunicorn_workers_answers_searches(sample_index_dir):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "WRANS_INDEX_DIR": str(sample_index_dir)}
+    proc = subprocess.Popen([sys.executable, "-m", "indexer.cli", "serve", "--port", str(port),
+                             "--workers", "2"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    health = json.loads(r.read())
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        assert health["documents"] == 73
+        url = f"http://127.0.0.1:{port}/search?q=criminal+gangs+smuggling"
+        with urllib.request.urlopen(url, timeout=5) as r:
+            assert "Undocumented Migrants" in r.read().decode()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stderr.close()
