@@ -117,3 +117,20 @@ def test_missing_index_is_503_with_the_command_to_build_it(tmp_path):
     assert "wrans index" in response.get_data(as_text=True)
     assert client.get("/healthz").status_code == 503
     assert client.get("/").status_code == 200
+
+
+def test_every_response_carries_the_security_headers(client):
+    for url in ("/", "/search?q=tax", "/answers/90000001", "/answers/1", "/healthz"):
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_static_files_are_cached(client):
+    response = client.get("/static/wrans.css")
+    assert response.status_code == 200
+    assert response.cache_control.max_age >= 3600
+    response.close()
