@@ -8,7 +8,7 @@ truncated JSON, a missing `results` or `value`), so nothing malformed ever
 reaches the store. After `max_tries` attempts it raises `ApiError` naming the
 URL and what was being fetched. A 404 on a detail raises `NotFound` at once.
 
-Fetching (`_send`) and checking payloads (`payload_from_text` and the
+Fetching (`_send`) and checking payloads (`payload_from_body` and the
 `check_*` functions, which are pure) never share a function.
 """
 
@@ -108,7 +108,7 @@ class ApiClient:
         url = f"{self.base_url}{path}?{urlencode(params)}"
         for attempt in range(1, self.max_tries + 1):
             try:
-                return check(payload_from_text(self._send(url, what)))
+                return check(payload_from_body(self._send(url, what)))
             except Retryable as exc:
                 if attempt == self.max_tries:
                     raise ApiError(f"GET {url} ({what}) failed after {attempt} tries: {exc}") from None
@@ -118,25 +118,25 @@ class ApiClient:
                 time.sleep(delay)
         raise AssertionError("unreachable")
 
-    def _send(self, url: str, what: str) -> str:
-        """Make one HTTP attempt and return the body text of a 200 response."""
+    def _send(self, url: str, what: str) -> bytes:
+        """Make one HTTP attempt and return the body of a 200 response."""
         self.limiter.wait()
         self.requests += 1
         try:
             response = self.session.get(url, timeout=self.timeout)
-            text = response.text
+            body = response.content
         except requests.Timeout as exc:
             raise Retryable(f"timed out ({type(exc).__name__})") from None
         except requests.RequestException as exc:
             raise Retryable(f"connection failed ({type(exc).__name__})") from None
         if response.status_code == 200:
-            return text
+            return body
         if response.status_code == 404:
             raise NotFound(f"GET {url} ({what}): 404 not found")
         if response.status_code in RETRY_STATUSES:
             wait = seconds_from_retry_after(response.headers.get("Retry-After"))
             raise Retryable(f"HTTP {response.status_code}", wait)
-        raise ApiError(f"GET {url} ({what}): HTTP {response.status_code}: {text[:200]!r}")
+        raise ApiError(f"GET {url} ({what}): HTTP {response.status_code}: {body[:200]!r}")
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         """Exponential backoff with full jitter, or the server's Retry-After when longer."""
@@ -163,12 +163,16 @@ def seconds_from_retry_after(value: str | None, now: float | None = None) -> flo
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def payload_from_text(text: str) -> object:
-    """Parse a response body as JSON; anything else (HTML, truncated JSON) is retryable."""
+def payload_from_body(body: bytes) -> object:
+    """Parse a response body as JSON; anything else (HTML, truncated JSON) is retryable.
+
+    Bytes go straight to `json.loads`, which detects UTF-8/16/32 as JSON allows,
+    rather than through requests' charset guessing.
+    """
     try:
-        return json.loads(text)
+        return json.loads(body)
     except ValueError:
-        start = text.lstrip()[:60]
+        start = body.lstrip()[:60]
         raise Retryable(f"response is not JSON: {start!r}") from None
 
 

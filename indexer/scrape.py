@@ -97,18 +97,36 @@ class ScrapeRun:
         self.summary.seconds = time.monotonic() - self.started
         return self.summary
 
-    def walk(self, filter_name: str, params: tuple[str, str], window: Window) -> None:
+    def walk(self, filter_name: str, params: tuple[str, str], window: Window, first: dict | None = None):
         """Take `window` whole when it is small enough, else each of its parts in turn."""
         if self.state.is_done(filter_name, window):
             log.debug("%s %s: finished by an earlier run", filter_name, window)
             return
-        query = {**self.base, params[0]: window.first.isoformat(), params[1]: window.last.isoformat()}
+        if first is None:
+            first = self.probe(filter_name, params, window)
+        total = first["totalResults"]
+        if total > self.client.page_size * LEAF_PAGES and window.first != window.last:
+            parts = [(part, self.probe(filter_name, params, part)) for part in window.split()
+                     if not self.state.is_done(filter_name, part)]
+            if sum(page["totalResults"] for _, page in parts) <= total * 1.5:
+                for part, page in parts:
+                    self.walk(filter_name, params, part, page)
+                return
+            # Disjoint parts cannot hold more than the whole: the server ignores the filter.
+            log.warning("%s %s: parts add up to more than the whole; listing it in one go",
+                        filter_name, window)
+        self.take_window(filter_name, self.query(params, window), window, first)
+
+    def probe(self, filter_name: str, params: tuple[str, str], window: Window) -> dict:
+        """Fetch the first list page of a window: its size decides whether to split it."""
+        return self.client.list_page(self.query(params, window), 0, f"{filter_name} window {window}")
+
+    def query(self, params: tuple[str, str], window: Window) -> dict:
+        return {**self.base, params[0]: window.first.isoformat(), params[1]: window.last.isoformat()}
+
+    def take_window(self, filter_name: str, query: dict, window: Window, first: dict) -> None:
+        """List a window, store what is new or changed, and record it finished if nothing failed."""
         what = f"{filter_name} window {window}"
-        first = self.client.list_page(query, 0, what)
-        if first["totalResults"] > self.client.page_size * LEAF_PAGES and window.first != window.last:
-            for part in window.split():
-                self.walk(filter_name, params, part)
-            return
         items = self.list_window(query, what, first)
         failed_before = self.summary.failed
         for item in progress(items, what, unit="questions"):

@@ -13,7 +13,7 @@ from indexer.api import (
     Retryable,
     check_detail,
     check_list_page,
-    payload_from_text,
+    payload_from_body,
     seconds_from_retry_after,
 )
 from indexer.scrape import answer_matches, is_current, question_matches
@@ -59,10 +59,11 @@ def test_the_rate_limit_holds_over_real_http(tmp_path):
         assert client.requests == 11 and client.session.headers["User-Agent"].startswith("wrans/")
 
 
-@pytest.mark.parametrize("text", ["<html><body>busy</body></html>", '{"totalResults": 2, "resu', ""])
-def test_a_body_that_is_not_json_is_retryable(text):
+@pytest.mark.parametrize("body", [b"<html><body>busy</body></html>", b'{"totalResults": 2, "resu', b"",
+                                  b"\xff\xfe{"])
+def test_a_body_that_is_not_json_is_retryable(body):
     with pytest.raises(Retryable, match="not JSON"):
-        payload_from_text(text)
+        payload_from_body(body)
 
 
 @pytest.mark.parametrize("payload", [

@@ -188,3 +188,12 @@ def test_a_stopped_backfill_skips_finished_windows(api, tmp_path):
                for r in api.requests[before:]}
     assert not any((d["first"], d["last"]) in windows for d in state["done"])
     assert json.loads((settings.state_dir / "scrape-1900-01-01-all.json").read_text())["done"] == []
+
+
+def test_a_date_filter_the_server_ignores_does_not_explode_into_days(api, tmp_path):
+    api.ignored = {"correctedWhenFrom", "correctedWhenTo"}
+    settings = settings_for(api, tmp_path)
+    summary = scrape(settings, EVER, TODAY)
+    assert stored_files(settings.data_dir) == served_files(api) and summary.new == 73
+    corrected = [r for r in api.requests if "correctedWhenFrom" in r.query]
+    assert len(corrected) == 3 + 14  # whole range, its two halves, then pages 2-15 of 73 questions

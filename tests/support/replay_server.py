@@ -68,6 +68,7 @@ class ReplayApi:
     def __init__(self, records: list[dict]):
         self.records = {r["value"]["id"]: r for r in records}
         self.hidden: set[int] = set()  # listed, but the detail answers 404
+        self.ignored: set[str] = set()  # query parameters treated as unknown (silently ignored)
         self.faults: list[Fault] = []
         self.requests: list[Request] = []
         self.lock = threading.Lock()
@@ -114,7 +115,8 @@ class ReplayApi:
 
     def list_payload(self, query: dict) -> dict:
         values = [self.records[i]["value"] for i in sorted(self.records)]
-        matches = [v for v in values if _matches(v, query)]
+        known = {k: v for k, v in query.items() if k not in self.ignored}
+        matches = [v for v in values if _matches(v, known)]
         skip, take = int(query.get("skip", 0)), int(query.get("take", 20))
         page = matches[skip:skip + take]
         return {"totalResults": len(matches),
