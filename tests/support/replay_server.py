@@ -220,3 +220,24 @@ def _handler_for(api: ReplayApi):
             self.wfile.write(body)
 
     return Handler
+
+
+def main() -> None:
+    """Serve the bundled sample until interrupted: `python -m tests.support.replay_server [PORT]`."""
+    import sys
+
+    sample = Path(__file__).resolve().parent.parent.parent / "scraped"
+    api = ReplayApi.from_sample(sample)
+    if len(sys.argv) > 1:
+        api.server.server_close()
+        api.server = QuietServer(("127.0.0.1", int(sys.argv[1])), _handler_for(api))
+        api.url = f"http://127.0.0.1:{sys.argv[1]}"
+    print(f"serving {len(api.records)} records at {api.url}", flush=True)
+    try:
+        api.server.serve_forever()
+    except KeyboardInterrupt:
+        print(f"{len(api.requests)} requests served", flush=True)
+
+
+if __name__ == "__main__":
+    main()
