@@ -73,7 +73,7 @@ def scrape(settings: Settings, since: date, until: date, house: str | None = Non
             for filter_name, from_param, to_param in FILTERS:
                 run.walk(filter_name, (from_param, to_param), Window(since, until))
         except BaseException:
-            log.warning("stopped early: %s", run.finish_summary())
+            log.warning("stopped early: %s", run.finish_summary().line())
             raise
     state.finish()
     return run.finish_summary()

@@ -131,7 +131,10 @@ def test_every_fault_is_retried_and_nothing_bad_is_stored(api, tmp_path):
     served = [(r.fault, r.question_id) for r in api.requests if r.fault]
     assert len(served) == 12 and all(f.times == 0 for f in api.faults)
     assert api.count("detail", 1679416) == 5 and api.count("detail", 90000001) == 4
-    assert time.monotonic() - started >= 1.0  # Retry-After: 1 was honoured
+    assert time.monotonic() - started >= 1.0
+    tries = [r for r in api.requests if r.question_id == 1679416]
+    assert [r.fault for r in tries] == ["500", "429", "slow", "truncated", None]
+    assert tries[2].at - tries[1].at >= 1.0  # Retry-After: 1 was honoured
     assert leftovers(tmp_path) == []
 
 

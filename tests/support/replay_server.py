@@ -51,6 +51,7 @@ class Request:
     kind: str  # "list", "detail" or "other"
     question_id: int | None
     fault: str | None
+    at: float  # time.monotonic() when the request arrived
 
 
 class QuietServer(ThreadingHTTPServer):
@@ -170,7 +171,8 @@ def _handler_for(api: ReplayApi):
             question_id = int(match.group(1)) if match else None
             fault = api.take_fault(kind, question_id) if kind != "other" else None
             with api.lock:
-                api.requests.append(Request(parts.path, query, kind, question_id, fault and fault.kind))
+                api.requests.append(Request(parts.path, query, kind, question_id, fault and fault.kind,
+                                            time.monotonic()))
             if fault and fault.kind != "slow":
                 return self.send_fault(fault, kind, question_id, query)
             if fault:
