@@ -7,7 +7,7 @@ decades cost one request, and a backfill is cut into small windows that are each
 finished (listed and every detail stored) on their own.
 
 Resume state is one JSON file per scrape (same `--since` and `--house` means the
-same file) under the state dir:
+same file) under the state dir, removed when the scrape completes:
 
     {"since": "2024-01-01", "house": "Commons",
      "done": [{"filter": "answered", "first": "2024-01-01", "last": "2024-01-31",
@@ -84,7 +84,7 @@ class ScrapeState:
     def finish(self) -> None:
         """Forget the windows: the scrape completed, so a later run starts afresh."""
         self.done = []
-        self._save()
+        store.remove_state(self.state_dir, self.name)
 
     def _settled(self, entry: dict) -> bool:
         on = date.fromisoformat(entry["on"])
