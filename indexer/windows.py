@@ -13,9 +13,10 @@ same file) under the state dir, removed when the scrape completes:
      "done": [{"filter": "answered", "first": "2024-01-01", "last": "2024-01-31",
                "on": "2024-02-03"}, ...]}
 
-`on` is the day a window was finished. A finished window is skipped on a rerun only
-while that is still true: it closed before that day (`last < on`), or it was
-finished today; a window that was still open when finished is listed again later.
+`on` is the day a window was finished. A rerun skips a finished window when the
+window had already closed by then (`last < on`) or was finished today; a window
+that was still open when finished (it reached that day) is listed again on a later
+day, because more answers may have been published since.
 """
 
 from __future__ import annotations
