@@ -7,11 +7,12 @@ results to stdout.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import sys
 
-from .errors import WransError
+from .errors import BadParameter, WransError
 from .settings import load_settings
 
 log = logging.getLogger("wrans")
@@ -53,6 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=0,
                        help="run N gunicorn sync workers (0: Flask's development server)")
     serve.set_defaults(run=cmd_serve)
+
+    scrape = commands.add_parser("scrape", help="fetch questions answered or corrected in a date range")
+    scrape.add_argument("--since", type=_day, required=True, metavar="YYYY-MM-DD",
+                        help="first day of the range (inclusive)")
+    scrape.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day (default: today)")
+    scrape.add_argument("--house", choices=("Commons", "Lords"), help="one House only (default: all)")
+    scrape.add_argument("--refetch", action="store_true",
+                        help="fetch every listed detail, even when the stored copy looks current")
+    scrape.set_defaults(run=cmd_scrape)
 
     stats = commands.add_parser("stats", help="print index statistics as JSON")
     stats.set_defaults(run=cmd_stats)
@@ -103,6 +113,26 @@ def cmd_serve(args, settings) -> int:
 
     create_app().run(host=host, port=port, threaded=True)
     return 0
+
+
+def cmd_scrape(args, settings) -> int:
+    from .scrape import scrape
+
+    until = args.until or dt.date.today()
+    if until < args.since:
+        raise BadParameter(f"--until {until} is before --since {args.since}")
+    summary = scrape(settings, args.since, until, args.house, args.refetch)
+    print(summary.line())
+    for failure in summary.failures:
+        log.warning("failed: %s", failure)
+    return 1 if summary.failed else 0
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def cmd_stats(args, settings) -> int:

@@ -41,6 +41,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds to wait for the API to send a response."),
     Setting("max_tries", "WRANS_MAX_TRIES", "6",
             "Attempts per API request before giving up (retries back off exponentially)."),
+    Setting("retry_backoff", "WRANS_RETRY_BACKOFF", "2",
+            "Seconds the first retry waits at most; each later one up to twice as long (full jitter)."),
     Setting("page_size", "WRANS_PAGE_SIZE", "100",
             "Questions per list request (the API's `take`)."),
     Setting("update_lookback_days", "WRANS_UPDATE_LOOKBACK_DAYS", "3",
@@ -65,6 +67,7 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     max_tries: int
+    retry_backoff: float
     page_size: int
     update_lookback_days: int
     update_first_date: str

@@ -121,6 +121,11 @@ def write_state(state_dir: Path, name: str, state: dict) -> None:
     write_atomic(Path(state_dir) / f"{name}.json", canonical_bytes(state))
 
 
+def remove_state(state_dir: Path, name: str) -> None:
+    """Forget the JSON state called `name` (nothing happens when there is none)."""
+    _remove_quietly(Path(state_dir) / f"{name}.json")
+
+
 def _remove_quietly(path) -> None:
     try:
         os.unlink(path)

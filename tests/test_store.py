@@ -64,3 +64,11 @@ def test_state_round_trips(tmp_path):
     assert store.read_state(tmp_path, "update") == {}
     store.write_state(tmp_path, "update", {"last_success": "2024-01-01"})
     assert store.read_state(tmp_path, "update") == {"last_success": "2024-01-01"}
+
+
+def test_state_can_be_removed(tmp_path):
+    store.write_state(tmp_path, "scrape-x", {"done": [1]})
+    assert store.read_state(tmp_path, "scrape-x") == {"done": [1]}
+    store.remove_state(tmp_path, "scrape-x")
+    store.remove_state(tmp_path, "scrape-x")
+    assert store.read_state(tmp_path, "scrape-x") == {} and list(tmp_path.iterdir()) == []

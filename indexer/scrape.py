@@ -1,0 +1,213 @@
+"""`wrans scrape`: list what was answered or corrected in a date range, store full records.
+
+For each filter (answered, then corrected) the range is walked in windows (see
+`windows.py`); each window is listed completely, its questions are unioned by id
+with everything already handled in this run, and the detail of every new or
+changed question is fetched and stored with `store.write_record` (atomic, only
+when the bytes changed). A window is recorded as finished once all its questions
+are stored, so a rerun with the same arguments skips it.
+
+What "already have" means: a stored record whose list-level view matches the list
+item, so the detail is not fetched again. Every field of the list item except the
+two truncated texts must equal the stored one; the question text must be the
+stored one or its first 255 characters; the answer preview must match the stored
+answer's text (letters and digits only, since the API strips HTML its own way),
+as a prefix when the preview ends with "...". A record with a holding answer is
+always fetched again. An edit that leaves all of that alone (say, a change past
+the preview that sets no correction date) is not seen: `--refetch` fetches every
+listed detail regardless.
+
+Counts: `new`/`changed`/`unchanged` as `write_record` says (a question skipped as
+already stored is `unchanged`); `failed` counts questions the list names but whose
+detail is 404. Their window is not marked finished, so a rerun tries them again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+from . import store
+from .answer_html import text_from_html
+from .api import ApiClient
+from .errors import NotFound, StoreError
+from .progress import progress
+from .settings import Settings
+from .windows import ScrapeState, Window
+
+log = logging.getLogger("wrans.scrape")
+
+FILTERS = (("answered", "answeredWhenFrom", "answeredWhenTo"),
+           ("corrected", "correctedWhenFrom", "correctedWhenTo"))
+LEAF_PAGES = 10  # a window holding more than this many pages of questions is split
+LIST_PASSES = 3  # list a window again when paging returned fewer ids than totalResults
+QUESTION_PREVIEW = 255
+PREVIEW_FIELDS = frozenset({"answerText", "questionText"})
+
+
+@dataclass
+class Summary:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"scrape: {self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
+                f"{self.failed} failed, {self.requests} requests, {self.seconds:.1f} seconds")
+
+
+def scrape(settings: Settings, since: date, until: date, house: str | None = None,
+           refetch: bool = False) -> Summary:
+    """Store every question answered or corrected from `since` to `until`, resuming a stopped run."""
+    store.sweep_temporary_files(settings.data_dir)
+    state = ScrapeState(settings.state_dir, since, house, date.today())
+    with ApiClient(settings) as client:
+        run = ScrapeRun(client, settings.data_dir, state, house, refetch)
+        try:
+            for filter_name, from_param, to_param in FILTERS:
+                run.walk(filter_name, (from_param, to_param), Window(since, until))
+        except BaseException:
+            log.warning("stopped early: %s", run.finish_summary().line())
+            raise
+    state.finish()
+    return run.finish_summary()
+
+
+class ScrapeRun:
+    """One run: walks windows, decides which details to fetch, stores them, counts."""
+
+    def __init__(self, client: ApiClient, data_dir, state: ScrapeState, house: str | None, refetch: bool):
+        self.client, self.data_dir, self.state = client, data_dir, state
+        self.refetch = refetch
+        self.base = {"includeWithdrawn": "true", "sessionStatus": "Any", "expandMember": "true"}
+        if house:
+            self.base["house"] = house
+        self.seen: set[int] = set()
+        self.summary = Summary()
+        self.started = time.monotonic()
+
+    def finish_summary(self) -> Summary:
+        self.summary.requests = self.client.requests
+        self.summary.seconds = time.monotonic() - self.started
+        return self.summary
+
+    def walk(self, filter_name: str, params: tuple[str, str], window: Window, first: dict | None = None):
+        """Take `window` whole when it is small enough, else each of its parts in turn."""
+        if self.state.is_done(filter_name, window):
+            log.debug("%s %s: finished by an earlier run", filter_name, window)
+            return
+        if first is None:
+            first = self.probe(filter_name, params, window)
+        total = first["totalResults"]
+        if total > self.client.page_size * LEAF_PAGES and window.first != window.last:
+            parts = [(part, self.probe(filter_name, params, part)) for part in window.split()
+                     if not self.state.is_done(filter_name, part)]
+            if sum(page["totalResults"] for _, page in parts) <= total * 1.5:
+                for part, page in parts:
+                    self.walk(filter_name, params, part, page)
+                return
+            # Disjoint parts cannot hold more than the whole: the server ignores the filter.
+            log.warning("%s %s: parts add up to more than the whole; listing it in one go",
+                        filter_name, window)
+        self.take_window(filter_name, self.query(params, window), window, first)
+
+    def probe(self, filter_name: str, params: tuple[str, str], window: Window) -> dict:
+        """Fetch the first list page of a window: its size decides whether to split it."""
+        return self.client.list_page(self.query(params, window), 0, f"{filter_name} window {window}")
+
+    def query(self, params: tuple[str, str], window: Window) -> dict:
+        return {**self.base, params[0]: window.first.isoformat(), params[1]: window.last.isoformat()}
+
+    def take_window(self, filter_name: str, query: dict, window: Window, first: dict) -> None:
+        """List a window, store what is new or changed, and record it finished if nothing failed."""
+        what = f"{filter_name} window {window}"
+        items = self.list_window(query, what, first)
+        failed_before = self.summary.failed
+        for item in progress(items, what, unit="questions"):
+            self.take(item["value"])
+        if self.summary.failed == failed_before and len(items) >= first["totalResults"]:
+            self.state.mark_done(filter_name, window)
+        log.info("%s: %d listed; so far %s", what, len(items), self.finish_summary().line())
+
+    def list_window(self, query: dict, what: str, first: dict) -> list[dict]:
+        """List every question of a window once, by id, paging again if pages shifted under us."""
+        found: dict[int, dict] = {}
+        for attempt in range(LIST_PASSES):
+            page_one = first if attempt == 0 else None
+            for item in self.client.iter_list(query, what, page_one):
+                found.setdefault(item["value"]["id"], item)
+            if len(found) >= first["totalResults"]:
+                break
+            log.warning("%s: paging gave %d distinct ids of %d; listing again", what, len(found),
+                        first["totalResults"])
+        return list(found.values())
+
+    def take(self, listed: dict) -> None:
+        """Fetch and store one listed question unless this run or an earlier one already has it."""
+        question_id = listed["id"]
+        if question_id in self.seen:
+            return
+        self.seen.add(question_id)
+        if not self.refetch and is_current(self.stored_record(question_id), listed):
+            self.summary.unchanged += 1
+            return
+        try:
+            record = self.client.question(question_id)
+        except NotFound as exc:
+            self.summary.failed += 1
+            self.summary.failures.append(str(exc))
+            log.warning("skipped: %s", exc)
+            return
+        outcome = store.write_record(self.data_dir, record)
+        setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
+
+    def stored_record(self, question_id: int) -> dict | None:
+        path = store.record_path(self.data_dir, question_id)
+        if not path.exists():
+            return None
+        try:
+            return store.read_record(path)
+        except StoreError as exc:
+            log.warning("%s; fetching it again", exc)
+            return None
+
+
+def is_current(stored: dict | None, listed: dict) -> bool:
+    """Does the stored record already say what the list item says (see the module docstring)?"""
+    value = stored.get("value") if isinstance(stored, dict) else None
+    if not isinstance(value, dict) or value.get("answerIsHolding"):
+        return False
+    for key, listed_field in listed.items():
+        if key not in PREVIEW_FIELDS and (key not in value or value[key] != listed_field):
+            return False
+    return (question_matches(value.get("questionText"), listed.get("questionText"))
+            and answer_matches(value.get("answerText"), listed.get("answerText")))
+
+
+def question_matches(stored: str | None, listed: str | None) -> bool:
+    """Is `listed` the stored question text, or its first 255 characters?"""
+    if not stored or not listed:
+        return not stored and not listed
+    if len(listed) >= QUESTION_PREVIEW:
+        return stored.startswith(listed)
+    return stored == listed
+
+
+def answer_matches(stored_html: str | None, listed: str | None) -> bool:
+    """Does the list's plain-text preview agree with the stored answer HTML?"""
+    if not stored_html or not listed:
+        return not stored_html and not listed
+    stored_key = _letters(text_from_html(stored_html))
+    if listed.endswith("..."):
+        return stored_key.startswith(_letters(listed[:-3]))
+    return stored_key == _letters(listed)
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())

@@ -1,0 +1,1 @@
+"""Test helpers that are real parts: a replay server standing in for the API."""
