@@ -90,11 +90,18 @@ def search(con: sqlite3.Connection, spec: dict, page_size: int = 20) -> dict:
     cond = " AND ".join(where)
     order = "d.date_answered DESC" if spec.get("sort") == "newest" else "bm25(fts, 2.0, 1.2, 1.0)"
     t0 = time.perf_counter()
-    page = con.execute(
+    # Rank first, then snippets for the shown page only: in one statement SQLite
+    # would compute snippet() for every match before sorting by date.
+    ids = [row[0] for row in con.execute(
+        f"SELECT d.id FROM fts JOIN docs d ON d.id = fts.rowid WHERE {cond} ORDER BY {order} LIMIT ?",
+        (*params, page_size))]
+    marks = ",".join("?" * len(ids))
+    shown = {row[0]: row for row in con.execute(
         f"SELECT d.id, d.heading, d.dept, d.date_answered, "
         f"snippet(fts, 1, '<mark>', '</mark>', '…', 24), snippet(fts, 2, '<mark>', '</mark>', '…', 40) "
-        f"FROM fts JOIN docs d ON d.id = fts.rowid WHERE {cond} ORDER BY {order} LIMIT ?",
-        (*params, page_size)).fetchall()
+        f"FROM fts JOIN docs d ON d.id = fts.rowid WHERE fts MATCH ? AND fts.rowid IN ({marks})",
+        (spec["fts"], *ids))} if ids else {}
+    page = [shown[i] for i in ids if i in shown]
     t1 = time.perf_counter()
     facets = {name: Counter() for name in FACETS}
     total = 0

@@ -62,7 +62,13 @@ def main(argv=None) -> int:
     parser.add_argument("--queries", type=Path, required=True)
     parser.add_argument("--classes", default="sorted,dept,daterange,common,or,prefix")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--no-facets", action="store_true",
+                        help="what-if: run without facet counting (patches indexer.search.FACETS here only)")
     args = parser.parse_args(argv)
+    if args.no_facets:
+        import indexer.search
+
+        indexer.search.FACETS = {}
     mix = json.loads(args.queries.read_text())
     print(profile(args.index, mix, set(args.classes.split(",")), args.top))
     return 0

@@ -62,6 +62,10 @@ def render_run(run: dict) -> str:
     for key in ("p50", "p95", "p99"):
         a, b = sw["overall"][key], sf["overall"][key]
         lines.append(f"| search {key}, whole mix (warm) | {a:.1f} ms | {b:.1f} ms | {_x(a, b)} |")
+    if sf.get("page_only"):
+        p = sf["page_only"]
+        lines.append(f"| FTS5 top page + snippets only, no count or facets (p50 / p95 / p99) | | "
+                     f"{p['p50']:.1f} / {p['p95']:.1f} / {p['p99']:.1f} ms | |")
     a, b = sw["rss_mb"].get("VmHWM"), sf["rss_mb"].get("VmHWM")
     lines.append(f"| search process RSS after the mix (VmHWM) | {a} MB | {b} MB | {_x(a, b)} |")
     lines.append(f"| refused or timed-out queries | {sw['error_count']} {sw['errors'] or ''} | "
