@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+SIZE   ?= 100000
 export PORT
 
 .DEFAULT_GOAL := help
@@ -46,7 +47,10 @@ test-fast: $(VENV)/.installed-test ## run the tests that need no browser
 	$(BIN)/python -m pytest -q -m "not browser"
 
 lint: $(VENV)/.installed-test ## check style with ruff
-	$(BIN)/python -m ruff check indexer webapp tests
+	$(BIN)/python -m ruff check indexer webapp tests bench
+
+bench: install ## benchmark build, update, search and web against SQLite FTS5 (SIZE=100000; ~20 min)
+	nice -n 10 $(BIN)/python -m bench.run --size $(SIZE)
 
 clean: ## remove the virtualenv, the index and caches
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis *.egg-info

@@ -1,0 +1,91 @@
+"""The benchmark harness still works end to end on a tiny corpus (so it cannot rot silently)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from bench import corpus, fts5
+from bench.queries import CLASSES, build_mix, request_from_spec
+from bench.report import render_run
+from indexer.index import rebuild_index
+from indexer.normalize import answer_from_record
+from indexer.search import SearchIndex
+from indexer.store import iter_record_paths, read_record
+
+SIZE = 300
+
+
+@pytest.fixture(scope="module")
+def bench_corpus(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("bench") / "data"
+    report = corpus.generate(data_dir, SIZE, seed=3)
+    return data_dir, report
+
+
+def test_generator_writes_every_record_in_the_store_layout(bench_corpus):
+    data_dir, report = bench_corpus
+    paths = list(iter_record_paths(data_dir))
+    assert report["records"] == len(paths) == SIZE
+    answers = [answer_from_record(read_record(p)) for p in paths]
+    assert len({a.department for a in answers}) >= 15
+    assert {a.house for a in answers} == {"Commons", "Lords"}
+    assert all(a.asking_member and a.asking_member.party for a in answers)
+    assert min(a.date_answered for a in answers).year == 2014
+    lengths = sorted(len(a.answer_text) for a in answers)
+    assert lengths[len(lengths) // 2] < lengths[-1] / 4  # a long tail
+    assert sum(a.is_correction for a in answers) >= 1
+
+
+def test_generator_is_deterministic_by_seed(bench_corpus, tmp_path):
+    data_dir, _ = bench_corpus
+    corpus.write_records(tmp_path, range(5), SIZE, seed=3)
+    for path in iter_record_paths(tmp_path):
+        assert path.read_bytes() == (data_dir / path.relative_to(tmp_path)).read_bytes()
+    assert corpus.make_record(5, SIZE, 3) != corpus.make_record(5, SIZE, 4)
+    assert corpus.make_record(5, SIZE, 3, revision=1)["value"]["answerText"] != \
+        corpus.make_record(5, SIZE, 3)["value"]["answerText"]
+
+
+def test_queries_run_on_whoosh_and_fts5_and_agree(bench_corpus, tmp_path):
+    data_dir, _ = bench_corpus
+    mix = build_mix(SIZE, seed=3, per_class=2)
+    assert Counter(s["cls"] for s in mix) == {cls: 2 for cls in CLASSES}
+    assert len(build_mix(SIZE, seed=3)) >= 200
+    rebuild_index(data_dir, tmp_path / "index")
+    assert fts5.build(data_dir, tmp_path / "fts.db") == SIZE
+    con = fts5.connect(tmp_path / "fts.db")
+    agree = 0
+    with SearchIndex(tmp_path / "index") as index:
+        for spec in mix:
+            ours = index.search(request_from_spec(spec))
+            theirs = fts5.search(con, spec)
+            agree += ours.total == theirs["total"]
+            if spec["cls"] == "combined":  # terms + department + dates may match nothing
+                continue
+            assert theirs["total"] > 0, spec
+            assert ours.total > 0, spec
+            if spec["cls"] != "phrase":
+                assert any("<mark>" in s for s in theirs["snippets"]), spec
+    assert agree >= len(mix) // 2
+    json.dumps(mix)  # the mix is what the runner stores
+
+
+def test_report_renders_a_run():
+    whoosh = {"p50": 2, "p95": 4, "p99": 5}
+    fts = {"p50": 1, "p95": 2, "p99": 2}
+    run = {"size": 10, "seed": 1, "date": "2026-01-01T00:00:00", "queries": 1,
+           "machine": {"loadavg_start": [0.1]},
+           "build_whoosh": {"wall_s": 2.0, "index_bytes": 4e6, "peak_rss_mb": 90},
+           "build_fts5": {"wall_s": 1.0, "index_bytes": 1e6, "peak_rss_mb": 30},
+           "open_whoosh": [{"total_ms": 10}], "open_fts5": [{"total_ms": 1}],
+           "update_whoosh": {"indexed": 5, "wall_s": 1.0}, "update_fts5": {"indexed": 5, "wall_s": 0.5},
+           "search_whoosh": {"overall": whoosh, "rss_mb": {"VmHWM": 40},
+                             "error_count": 0, "errors": [], "by_class": {"rare": whoosh}},
+           "search_fts5": {"overall": fts, "rss_mb": {"VmHWM": 20},
+                           "error_count": 0, "errors": [], "by_class": {"rare": fts}}}
+    table = render_run(run)
+    assert "| search p95, whole mix (warm) | 4.0 ms | 2.0 ms | 2.00 |" in table
+    assert "| rare |" in table
