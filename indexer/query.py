@@ -18,7 +18,7 @@ from whoosh.qparser import plugins, syntax
 
 from .answer_html import clean_text
 from .errors import QueryTooComplex
-from .schema import DEFAULT_FIELDS, EXACT_FIELD, FIELD_BOOSTS, QUERY_FIELDS
+from .schema import DEFAULT_FIELDS, EXACT_FIELD, FIELD_BOOSTS, QUERY_FIELDS, display_schema
 
 MAX_QUERY_CHARS = 256
 MAX_TERMS = 20
@@ -26,6 +26,9 @@ MAX_PHRASE_WORDS = 8
 MIN_PREFIX_CHARS = 3
 MAX_EXPANSIONS = 50
 _WORDS = re.compile(r"\w+")
+_FIELD_PREFIX = re.compile(rf"(?<![\w:])({'|'.join(QUERY_FIELDS)}):", re.IGNORECASE)
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+_DISPLAY_SCHEMA = display_schema()
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ def parse_user_query(text: str, schema) -> ParsedQuery:
         raise QueryTooComplex(f"That query is too long: keep it under {MAX_QUERY_CHARS} characters.")
     if not text:
         return ParsedQuery(query.Every(), "everything")
+    text = _FIELD_PREFIX.sub(lambda m: m.group(1).lower() + ":", text)
     notice = _unbalanced_notice(text)
     try:
         parsed = _parser(schema).parse(text)
@@ -57,8 +61,20 @@ def parse_user_query(text: str, schema) -> ParsedQuery:
         notice = ("Your query's syntax could not be understood, so we searched for its words."
                   if parsed is not query.NullQuery else
                   "Your query has no words to search for: very common words are ignored.")
-    understood = "nothing" if parsed is query.NullQuery else _describe(parsed)
+    understood = "nothing" if parsed is query.NullQuery else _understood(text, notice, parsed)
     return ParsedQuery(parsed, understood, notice)
+
+
+def _understood(text: str, notice: str | None, parsed: query.Query) -> str:
+    """Describe the query in the words as typed (stems are unreadable), with its structure."""
+    try:
+        if notice and "syntax" in notice:
+            shown = _parser(_DISPLAY_SCHEMA, plain=True).parse(" ".join(_WORDS.findall(text)))
+        else:
+            shown = _parser(_DISPLAY_SCHEMA).parse(text)
+        return _describe(shown) if shown is not query.NullQuery else _describe(parsed)
+    except Exception:  # the description is a courtesy: never fail a search over it
+        return _describe(parsed)
 
 
 def _unbalanced_notice(text: str) -> str | None:
@@ -86,7 +102,7 @@ def _parser(schema, plain: bool = False) -> qparser.QueryParser:
         parser.remove_plugin_class(plugins.GroupPlugin)
         return parser
     fields = "|".join(QUERY_FIELDS)
-    parser.add_plugin(plugins.FieldsPlugin(expr=rf"(?P<text>(?i:{fields})):", remove_unknown=True))
+    parser.add_plugin(plugins.FieldsPlugin(expr=rf"(?P<text>{fields}):", remove_unknown=True))
     parser.add_plugin(plugins.PrefixPlugin())
     parser.add_plugin(plugins.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=[\w\"(])",
                                               minusexpr=r"(?<![^\s(])-(?=[\w\"(])"))
@@ -128,16 +144,17 @@ def _check_bounds(parsed: query.Query) -> None:
 
 
 def _describe(node: query.Query) -> str:
-    """A short human description of the parsed query, stems shown as searched."""
+    """A short human description of the parsed query: operators in capitals, fields named."""
     if isinstance(node, query.Every):
         return "everything"
     if isinstance(node, (query.Term, query.Phrase, query.Prefix)):
         return _describe_leaf(node)
     children = getattr(node, "subqueries", None) or (
         [node.a, node.b] if hasattr(node, "a") else [getattr(node, "query", node)])
-    parts = [_describe(child) for child in children]
-    if isinstance(node, query.Or) and len(set(parts)) == 1:
-        return parts[0]
+    if _is_default_spread(node, children):
+        return _describe_leaf(children[0], bare=True)
+    parts = _describe_or_parts(children) if isinstance(node, query.Or) else [
+        _describe(child) for child in children]
     if isinstance(node, query.AndNot):
         return f"{parts[0]} NOT {parts[1]}"
     if isinstance(node, query.Not):
@@ -147,13 +164,78 @@ def _describe(node: query.Query) -> str:
     return f"({text})" if len(parts) > 1 and isinstance(node, query.Or) else text
 
 
-def _describe_leaf(leaf) -> str:
-    prefix = "" if leaf.fieldname in DEFAULT_FIELDS + (EXACT_FIELD,) else f"{leaf.fieldname}:"
+def _is_default_spread(node, children) -> bool:
+    """True for the OR over the default fields that one unfielded word becomes."""
+    return (isinstance(node, query.Or) and len(children) == len(DEFAULT_FIELDS)
+            and all(isinstance(c, (query.Term, query.Phrase, query.Prefix)) for c in children)
+            and {c.fieldname for c in children} == set(DEFAULT_FIELDS)
+            and len({_describe_leaf(c, bare=True) for c in children}) == 1)
+
+
+def _describe_or_parts(children) -> list[str]:
+    """Describe OR branches, showing a word spread over all default fields once, bare."""
+    leaves = [c for c in children if isinstance(c, (query.Term, query.Phrase, query.Prefix))]
+    fields_by_text: dict[str, set] = {}
+    for leaf in leaves:
+        fields_by_text.setdefault(_describe_leaf(leaf, bare=True), set()).add(leaf.fieldname)
+    spread = {t for t, f in fields_by_text.items() if set(DEFAULT_FIELDS) <= f}
+    parts = []
+    for child in children:
+        bare = child in leaves and _describe_leaf(child, bare=True) in spread
+        parts.append(_describe_leaf(child, bare=True) if bare else _describe(child))
+    return parts
+
+
+def _describe_leaf(leaf, bare: bool = False) -> str:
+    prefix = "" if bare or leaf.fieldname == EXACT_FIELD else f"{leaf.fieldname}:"
     if isinstance(leaf, query.Phrase):
         return f'{prefix}"{" ".join(leaf.words)}"'
     if isinstance(leaf, query.Prefix):
         return f"{prefix}{leaf.text}*"
     return f"{prefix}{leaf.text}"
+
+
+def suggest_spelling(text: str, reader) -> str | None:
+    """Return the query with its unknown words corrected, or None when all are known.
+
+    Suggestions come from the unstemmed `exact` field, so they are real words; only
+    plain words are touched, never field names, operators or quoted phrases.
+    """
+    changed = False
+
+    def fix(match):
+        nonlocal changed
+        word = match.group(0)
+        better = None if word in _OPERATORS or word.isdigit() else _better_word(word.lower(), reader)
+        changed = changed or better is not None
+        return better or word
+
+    pieces = re.split(r'("[^"]*"|\w+:\S+)', text)  # keep phrases and field:values whole
+    fixed = "".join(p if i % 2 else re.sub(r"(?<![\w*])\w+(?![\w*])", fix, p)
+                    for i, p in enumerate(pieces))
+    return fixed if changed else None
+
+
+def _better_word(word: str, reader) -> str | None:
+    """The likeliest real word for an unknown `word`: close, same beginning, frequent."""
+    if len(word) < 4 or reader.doc_frequency(EXACT_FIELD, word):
+        return None
+    candidates = reader.corrector(EXACT_FIELD).suggest(word, limit=10, maxdist=2)
+    if not candidates:
+        return None
+
+    def rank(candidate):
+        shared = len(_common_prefix(word, candidate))
+        return (-shared, -reader.doc_frequency(EXACT_FIELD, candidate), candidate)
+
+    return min(candidates, key=rank)
+
+
+def _common_prefix(a: str, b: str) -> str:
+    size = 0
+    while size < min(len(a), len(b)) and a[size] == b[size]:
+        size += 1
+    return a[:size]
 
 
 def highlight_words(parsed: query.Query, analyzer) -> frozenset[str]:

@@ -63,6 +63,8 @@ def build_schema() -> fields.Schema:
         asker_facet=fields.ID(sortable=True),
         answerer_facet=fields.ID(sortable=True),
         year=fields.ID(sortable=True),
+        group_key=fields.ID(sortable=True),
+        dated=fields.ID(sortable=True),
         status=fields.KEYWORD(lowercase=True, scorable=False),
         has_attachments=fields.BOOLEAN(),
         date_answered=fields.DATETIME(sortable=True),
@@ -91,6 +93,8 @@ def document_from_answer(answer: Answer) -> dict:
         "asker_facet": asker.name if asker else None,
         "answerer_facet": answerer.name if answerer else None,
         "year": str(answer.date_answered.year) if answer.date_answered else None,
+        "group_key": group_key(answer),
+        "dated": "1" if answer.date_answered else "0",
         "status": " ".join(status_tags(answer)),
         "has_attachments": bool(answer.attachments),
         "date_answered": _datetime(answer.date_answered),
@@ -98,6 +102,33 @@ def document_from_answer(answer: Answer) -> dict:
         "record": json.dumps(answer_to_dict(answer), ensure_ascii=False),
     }
     return {key: value for key, value in doc.items() if value not in (None, "")}
+
+
+def group_key(answer: Answer) -> str:
+    """One key shared by every question of a group, so results can show the group once.
+
+    Grouped questions are answered together by one text, each record listing the
+    other UINs; the smallest UIN of the group, with the house and answer date
+    (UINs repeat across sessions), names it. An ungrouped question keys on its id.
+    """
+    if not answer.grouped_questions or not answer.uin:
+        return f"id:{answer.id}"
+    uins = sorted({answer.uin, *(g.uin for g in answer.grouped_questions)}, key=_uin_order)
+    return f"group:{answer.house}:{answer.date_answered}:{uins[0]}"
+
+
+def display_schema() -> fields.Schema:
+    """The schema with unstemmed analyzers, for echoing a query in the words typed."""
+    schema = build_schema()
+    plain = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter()
+    for name in ("heading", "question", "answer", "dept"):
+        schema[name].analyzer = plain
+    return schema
+
+
+def _uin_order(uin: str) -> tuple:
+    digits = "".join(c for c in uin if c.isdigit())
+    return (uin.rstrip("0123456789"), int(digits) if digits else 0, uin)
 
 
 def status_tags(answer: Answer) -> list[str]:
