@@ -32,14 +32,19 @@ EXACT_FIELD = "exact"
 FIELD_BOOSTS = {"heading": 2.0, "question": 1.2, "answer": 1.0}
 
 
+# Words split at dots, slashes and underscores ("www.gov.uk" is three words, as in
+# FTS5), but decimal and grouped numbers ("4.5", "1,000") stay whole.
+TOKEN = r"\d+(?:[.,]\d+)+|[^\W_]+"
+
+
 def english_analyzer():
     """Tokenise, lowercase, fold accents, drop stop words and stem."""
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
+    return RegexTokenizer(TOKEN) | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
 
 
 def exact_analyzer():
     """Like the English analyzer but unstemmed and keeping stop words, for phrases."""
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+    return RegexTokenizer(TOKEN) | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 def build_schema() -> fields.Schema:
@@ -120,7 +125,7 @@ def group_key(answer: Answer) -> str:
 def display_schema() -> fields.Schema:
     """The schema with unstemmed analyzers, for echoing a query in the words typed."""
     schema = build_schema()
-    plain = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter()
+    plain = RegexTokenizer(TOKEN) | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter()
     for name in ("heading", "question", "answer", "dept"):
         schema[name].analyzer = plain
     return schema

@@ -16,14 +16,20 @@ from functools import partial
 from html import escape
 from pathlib import Path
 
-from whoosh import sorting
+from whoosh import scoring, sorting
 
 from .answer_html import mark_words_in_html
 from .collecting import collect
 from .errors import QueryError
 from .filters import FILTER_FIELDS, STATUSES, with_filters
 from .index import live_build, open_live_index, read_index_state
-from .query import bound_expansions, highlight_words, parse_user_query, suggest_spelling
+from .query import (
+    bound_expansions,
+    highlight_words,
+    parse_user_query,
+    suggest_spelling,
+    with_proximity,
+)
 from .records import Answer
 from .schema import answer_from_stored, english_analyzer
 from .snippets import SNIPPET_CHARS, passages
@@ -37,6 +43,8 @@ SORTS = ("relevance", "newest", "oldest")
 FACETS = {"dept": "dept_facet", "house": "house_facet", "party": "party_facet",
           "year": "year", "asker": "asker_facet"}
 RELATED = 5
+# BM25F as tuned by bench/known_item.py against SQLite FTS5 (see its results file).
+WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
 
 
 @dataclass(frozen=True)
@@ -115,7 +123,8 @@ class SearchIndex:
         searcher = self._searcher()
         parsed = parse_user_query(request.q, searcher.schema)
         user_query = bound_expansions(parsed.query, searcher.reader())
-        results = collect(searcher, with_filters(user_query, request),
+        scored = with_proximity(user_query, request.q)
+        results = collect(searcher, with_filters(scored, request),
                           limit=request.page * request.page_size, sortedby=_sort_facets(request.sort),
                           facets=FACETS, time_limit=self.time_limit)
         total = len(results)  # exact and free: faceting visits every match anyway
@@ -193,7 +202,7 @@ class SearchIndex:
             local.build = build
         searcher = getattr(local, "searcher", None)
         if searcher is None or searcher.reader().generation() != local.ix.latest_generation():
-            fresh = local.ix.searcher()
+            fresh = local.ix.searcher(weighting=WEIGHTING)
             if searcher is not None:
                 searcher.close()
             local.searcher = searcher = fresh
