@@ -18,7 +18,14 @@ from whoosh.qparser import plugins, syntax
 
 from .answer_html import clean_text
 from .errors import QueryTooComplex
-from .schema import DEFAULT_FIELDS, EXACT_FIELD, FIELD_BOOSTS, QUERY_FIELDS, display_schema
+from .schema import (
+    DEFAULT_FIELDS,
+    EXACT_FIELD,
+    FIELD_BOOSTS,
+    QUERY_FIELDS,
+    STEMMED_FIELDS,
+    display_schema,
+)
 
 MAX_QUERY_CHARS = 256
 MAX_TERMS = 20
@@ -265,13 +272,20 @@ def with_proximity(parsed: query.Query, text: str, boost: float = PROXIMITY_BOOS
 
 
 def highlight_words(parsed: query.Query, analyzer) -> frozenset[str]:
-    """Return the analysed forms of every searched word, for marking in any text field."""
+    """Return the analysed forms of every searched word, for marking in any text field.
+
+    Terms of the stemmed fields are stems already (stemming a stem again can cut it
+    further: "lighthous" -> "lighthou"); unstemmed ones are analysed here.
+    """
     words = set()
     for fieldname, text in parsed.iter_all_terms(phrases=True):
         if fieldname in ("uin", "house"):
             continue
         value = text.decode() if isinstance(text, bytes) else str(text)
-        words.update(token.text for token in analyzer(value))
+        if fieldname in STEMMED_FIELDS:
+            words.add(value)
+        else:
+            words.update(token.text for token in analyzer(value))
     return frozenset(words)
 
 

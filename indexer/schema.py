@@ -29,6 +29,7 @@ from .records import Answer, answer_from_dict, answer_to_dict
 QUERY_FIELDS = ("heading", "question", "answer", "dept", "asker", "answerer", "uin", "house")
 DEFAULT_FIELDS = ("heading", "question", "answer")
 EXACT_FIELD = "exact"
+STEMMED_FIELDS = ("heading", "question", "answer", "dept")
 FIELD_BOOSTS = {"heading": 2.0, "question": 1.2, "answer": 1.0}
 
 
@@ -126,7 +127,7 @@ def display_schema() -> fields.Schema:
     """The schema with unstemmed analyzers, for echoing a query in the words typed."""
     schema = build_schema()
     plain = RegexTokenizer(TOKEN) | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter()
-    for name in ("heading", "question", "answer", "dept"):
+    for name in STEMMED_FIELDS:
         schema[name].analyzer = plain
     return schema
 
