@@ -41,7 +41,9 @@ def data_dir(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def app(sample_index_dir):
-    return create_app({"TESTING": True, "INDEX_DIR": str(sample_index_dir)})
+    app = create_app({"TESTING": True, "INDEX_DIR": str(sample_index_dir)})
+    yield app
+    app.extensions["wrans_index"].close()  # its searcher holds open column files
 
 
 @pytest.fixture
@@ -73,4 +75,6 @@ def lifecycle_index(lifecycle_index_dir) -> SearchIndex:
 
 @pytest.fixture(scope="session")
 def lifecycle_client(lifecycle_index_dir):
-    return create_app({"TESTING": True, "INDEX_DIR": str(lifecycle_index_dir)}).test_client()
+    app = create_app({"TESTING": True, "INDEX_DIR": str(lifecycle_index_dir)})
+    yield app.test_client()
+    app.extensions["wrans_index"].close()
