@@ -146,7 +146,7 @@ def _check_bounds(parsed: query.Query) -> None:
     leaves = list(parsed.leaves()) if parsed.is_leaf() is False else [parsed]
     # A word typed once is searched in each default field: count it once.
     typed = {(type(leaf).__name__, str(getattr(leaf, "text", getattr(leaf, "words", "")))
-              if leaf.fieldname in DEFAULT_FIELDS else id(leaf)) for leaf in leaves}
+              if getattr(leaf, "fieldname", None) in DEFAULT_FIELDS else id(leaf)) for leaf in leaves}
     if len(typed) > MAX_TERMS:
         raise QueryTooComplex(f"That query has too many terms: use at most {MAX_TERMS}.")
     for leaf in leaves:
