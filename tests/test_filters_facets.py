@@ -123,3 +123,23 @@ def test_pages_cover_every_match_once_with_the_same_total(sample_index, sort):
 def test_totals_are_the_same_across_sort_orders(sample_index):
     totals = {run(sample_index, "department", sort=s).total for s in ("relevance", "newest", "oldest")}
     assert len(totals) == 1
+
+
+@pytest.mark.parametrize("start, end, expected", [
+    # whole years become year terms, partial ones date ranges: the answers must not change
+    (dt.date(2019, 1, 1), dt.date(2019, 12, 31), [90000038, 90000073, 90000088]),
+    (dt.date(2019, 6, 28), dt.date(2020, 6, 29), [90000038, 90000048, 90000088]),
+    (dt.date(2019, 6, 29), dt.date(2020, 6, 28), [90000038]),
+    (None, dt.date(1985, 6, 27), [90000031, 90000049, 90000065, 90000075]),
+    (dt.date(2026, 1, 28), None, [90000072, 90000078]),
+    (dt.date(2024, 5, 1), dt.date(2024, 4, 1), []),
+])
+def test_answered_ranges_across_year_boundaries(sample_index, start, end, expected):
+    assert ids(run(sample_index, answered_from=start, answered_to=end)) == expected
+
+
+def test_tabled_open_range(sample_index):
+    # dateTabled is known for 7 records; 2017-12-11, 2019-06-19 and 2019-07-25 fall before 2020
+    assert ids(run(sample_index, tabled_to=dt.date(2019, 12, 31))) == [90000038, 90000088, 90000093]
+    assert ids(run(sample_index, tabled_from=dt.date(2017, 12, 11), tabled_to=dt.date(2018, 12, 31))) == [
+        90000093]
