@@ -3,9 +3,11 @@
 For each answer in a data directory, take words from one of its own sentences as
 the query and record the rank of that answer in wrans (through `SearchIndex`)
 and in an in-memory FTS5 table over the same heading, question and answer text.
-Two query styles: `rare` (the four rarest words of the sentence, as a researcher
-remembering a distinctive passage would type) and `sentence` (its first eight
-words as written). Prints MRR, success@1 and @10 per engine and writes JSON.
+Query styles: `rare` (the four rarest words of the sentence, as a researcher
+remembering a distinctive passage would type), `sentence` (its first eight words
+as written), `question` (the question's first eight words after its formula) and
+`heading` (the heading's words; headings repeat, so no engine can be perfect).
+Prints MRR, success@1 and @10 per engine and writes JSON.
 
     python -m bench.known_item [--data scraped] [--out bench/results/known_item.json]
 """
@@ -63,7 +65,17 @@ def make_queries(answers, every_sentence: bool = True) -> list[tuple[int, str, s
             rare = sorted(content, key=lambda w: (df[w], content.index(w)))[:4]
             queries.append((a.id, "rare", " ".join(rare)))
             queries.append((a.id, "sentence", " ".join(words[:8])))
+        queries.extend(_question_and_heading(a))
     return queries
+
+
+def _question_and_heading(answer) -> list[tuple[int, str, str]]:
+    """The question's first eight words after "To ask the Secretary of State for X,", and the heading."""
+    asked = re.sub(r"^To ask (the|His Majesty's) [^,]*,\s*", "", answer.question_text or "")
+    words = [w.lower() for w in WORD.findall(asked)]
+    heading = [w.lower() for w in WORD.findall(answer.heading or "")]
+    found = [(answer.id, "question", " ".join(words[:8]))] if len(words) >= 6 else []
+    return found + ([(answer.id, "heading", " ".join(heading))] if len(heading) >= 2 else [])
 
 
 def fts_table(answers, tokenizer: str) -> sqlite3.Connection:
