@@ -25,6 +25,7 @@ from .schema import (
     QUERY_FIELDS,
     STEMMED_FIELDS,
     display_schema,
+    english_analyzer,
 )
 
 MAX_QUERY_CHARS = 256
@@ -40,6 +41,7 @@ _SYNTAX = re.compile(r'["():*]|(?:^|\s)[-+]|\b(?:AND|OR|NOT)\b')
 PROXIMITY_BOOST = 1.0
 PROXIMITY_SLOP = 1
 MAX_CORRECTIONS = 3
+_COUNTING = english_analyzer()
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,9 @@ def parse_user_query(text: str, schema) -> ParsedQuery:
         return ParsedQuery(query.Every(), "everything")
     text = _FIELD_PREFIX.sub(lambda m: m.group(1).lower() + ":", text)
     notice = _unbalanced_notice(text)
+    if not _SYNTAX.search(text):
+        text, cut = _first_words(text)
+        notice = f"Only the first {MAX_TERMS} words of your query were searched." if cut else notice
     try:
         parsed = _parser(schema).parse(text)
         _check_bounds(parsed)
@@ -74,6 +79,22 @@ def parse_user_query(text: str, schema) -> ParsedQuery:
                   "Your query has no words to search for: very common words are ignored.")
     understood = "nothing" if parsed is query.NullQuery else _understood(text, notice, parsed)
     return ParsedQuery(parsed, understood, notice)
+
+
+def _first_words(text: str) -> tuple[str, bool]:
+    """Cut a plain query (a pasted sentence, say) after MAX_TERMS words that count.
+
+    Common words the index ignores do not count. Cutting beats refusing: the first
+    twenty words of a passage are plenty to find it.
+    """
+    kept, seen = [], set()
+    for word in text.split():
+        tokens = {token.text for token in _COUNTING(word)}
+        if tokens - seen and len(seen | tokens) > MAX_TERMS:
+            return " ".join(kept), True
+        seen |= tokens
+        kept.append(word)
+    return text, False
 
 
 def _understood(text: str, notice: str | None, parsed: query.Query) -> str:

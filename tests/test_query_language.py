@@ -98,3 +98,20 @@ def test_did_you_mean_corrects_unknown_words(sample_index, q, suggestion):
 
 def test_no_suggestion_when_every_word_is_known(sample_index):
     assert sample_index.search(SearchRequest(q="criminal gangs smuggling")).suggestion is None
+
+
+def test_a_pasted_long_passage_is_cut_to_twenty_words_not_refused(sample_index):
+    # the opening of 90000060's answer: 23 words that count, under the 256-character limit
+    passage = ("UK continues press warring parties enable humanitarian access across Sudan, including "
+               "challenging bureaucratic administrative impediments; coordinates vital issue international "
+               "partners international fora")
+    results = sample_index.search(SearchRequest(q=passage))
+    assert results.notice == "Only the first 20 words of your query were searched."
+    assert [hit.answer.id for hit in results.hits][:1] == [90000060]
+
+
+def test_too_many_terms_with_operators_is_still_refused(sample_index):
+    from indexer.errors import QueryTooComplex
+
+    with pytest.raises(QueryTooComplex, match="too many terms"):
+        sample_index.search(SearchRequest(q=" OR ".join(f"word{i}" for i in range(25))))
