@@ -17,6 +17,7 @@ from whoosh import qparser, query
 from whoosh.qparser import plugins, syntax
 
 from .answer_html import clean_text
+from .describe import describe
 from .errors import QueryTooComplex
 from .schema import (
     DEFAULT_FIELDS,
@@ -35,12 +36,10 @@ MIN_PREFIX_CHARS = 3
 MAX_EXPANSIONS = 50
 _WORDS = re.compile(r"\w+")
 _FIELD_PREFIX = re.compile(rf"(?<![\w:])({'|'.join(QUERY_FIELDS)}):", re.IGNORECASE)
-_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 _DISPLAY_SCHEMA = display_schema()
 _SYNTAX = re.compile(r'["():*]|(?:^|\s)[-+]|\b(?:AND|OR|NOT)\b')
 PROXIMITY_BOOST = 1.0
 PROXIMITY_SLOP = 1
-MAX_CORRECTIONS = 3
 _COUNTING = english_analyzer()
 
 
@@ -104,9 +103,9 @@ def _understood(text: str, notice: str | None, parsed: query.Query) -> str:
             shown = _parser(_DISPLAY_SCHEMA, plain=True).parse(" ".join(_WORDS.findall(text)))
         else:
             shown = _parser(_DISPLAY_SCHEMA).parse(text)
-        return _describe(shown) if shown is not query.NullQuery else _describe(parsed)
+        return describe(shown) if shown is not query.NullQuery else describe(parsed)
     except Exception:  # the description is a courtesy: never fail a search over it
-        return _describe(parsed)
+        return describe(parsed)
 
 
 def _unbalanced_notice(text: str) -> str | None:
@@ -176,105 +175,6 @@ def _check_bounds(parsed: query.Query) -> None:
                 f"A wildcard needs at least {MIN_PREFIX_CHARS} letters before the *.")
         if isinstance(leaf, query.Phrase) and len(leaf.words) > MAX_PHRASE_WORDS:
             raise QueryTooComplex(f"Phrases can have at most {MAX_PHRASE_WORDS} words.")
-
-
-def _describe(node: query.Query) -> str:
-    """A short human description of the parsed query: operators in capitals, fields named."""
-    if isinstance(node, query.Every):
-        return "everything"
-    if isinstance(node, (query.Term, query.Phrase, query.Prefix)):
-        return _describe_leaf(node)
-    children = getattr(node, "subqueries", None) or (
-        [node.a, node.b] if hasattr(node, "a") else [getattr(node, "query", node)])
-    if _is_default_spread(node, children):
-        return _describe_leaf(children[0], bare=True)
-    parts = _describe_or_parts(children) if isinstance(node, query.Or) else [
-        _describe(child) for child in children]
-    if isinstance(node, query.AndNot):
-        return f"{parts[0]} NOT {parts[1]}"
-    if isinstance(node, query.Not):
-        return f"NOT {parts[0]}"
-    joiner = " OR " if isinstance(node, query.Or) else " AND "
-    text = joiner.join(dict.fromkeys(parts))
-    return f"({text})" if len(parts) > 1 and isinstance(node, query.Or) else text
-
-
-def _is_default_spread(node, children) -> bool:
-    """True for the OR over the default fields that one unfielded word becomes."""
-    return (isinstance(node, query.Or) and len(children) == len(DEFAULT_FIELDS)
-            and all(isinstance(c, (query.Term, query.Phrase, query.Prefix)) for c in children)
-            and {c.fieldname for c in children} == set(DEFAULT_FIELDS)
-            and len({_describe_leaf(c, bare=True) for c in children}) == 1)
-
-
-def _describe_or_parts(children) -> list[str]:
-    """Describe OR branches, showing a word spread over all default fields once, bare."""
-    leaves = [c for c in children if isinstance(c, (query.Term, query.Phrase, query.Prefix))]
-    fields_by_text: dict[str, set] = {}
-    for leaf in leaves:
-        fields_by_text.setdefault(_describe_leaf(leaf, bare=True), set()).add(leaf.fieldname)
-    spread = {t for t, f in fields_by_text.items() if set(DEFAULT_FIELDS) <= f}
-    parts = []
-    for child in children:
-        bare = child in leaves and _describe_leaf(child, bare=True) in spread
-        parts.append(_describe_leaf(child, bare=True) if bare else _describe(child))
-    return parts
-
-
-def _describe_leaf(leaf, bare: bool = False) -> str:
-    prefix = "" if bare or leaf.fieldname == EXACT_FIELD else f"{leaf.fieldname}:"
-    if isinstance(leaf, query.Phrase):
-        return f'{prefix}"{" ".join(leaf.words)}"'
-    if isinstance(leaf, query.Prefix):
-        return f"{prefix}{leaf.text}*"
-    return f"{prefix}{leaf.text}"
-
-
-def suggest_spelling(text: str, reader) -> str | None:
-    """Return the query with its unknown words corrected, or None when all are known.
-
-    Suggestions come from the unstemmed `exact` field, so they are real words; only
-    plain words are touched, never field names, operators or quoted phrases. Each
-    unknown word costs a walk of the lexicon, so at most MAX_CORRECTIONS are tried.
-    """
-    changed, tried = False, 0
-
-    def fix(match):
-        nonlocal changed, tried
-        word = match.group(0)
-        if (word in _OPERATORS or word.isdigit() or len(word) < 4 or tried >= MAX_CORRECTIONS
-                or reader.doc_frequency(EXACT_FIELD, word.lower())):
-            return word
-        tried += 1
-        better = _better_word(word.lower(), reader)
-        changed = changed or better is not None
-        return better or word
-
-    pieces = re.split(r'("[^"]*"|\w+:\S+)', text)  # keep phrases and field:values whole
-    fixed = "".join(p if i % 2 else re.sub(r"(?<![\w*])\w+(?![\w*])", fix, p)
-                    for i, p in enumerate(pieces))
-    return fixed if changed else None
-
-
-def _better_word(word: str, reader) -> str | None:
-    """The likeliest real word for an unknown `word`: close, same beginning, frequent."""
-    # prefix=1: most typos keep the first letter, and it makes the lexicon walk ~20x shorter
-    candidates = reader.corrector(EXACT_FIELD).suggest(word, limit=10, maxdist=2, prefix=1)
-    if not candidates:
-        return None
-
-    def rank(candidate):
-        shared = len(_common_prefix(word, candidate))
-        return (-shared, -reader.doc_frequency(EXACT_FIELD, candidate), candidate)
-
-    return min(candidates, key=rank)
-
-
-def _common_prefix(a: str, b: str) -> str:
-    size = 0
-    while size < min(len(a), len(b)) and a[size] == b[size]:
-        size += 1
-    return a[:size]
 
 
 def with_proximity(parsed: query.Query, text: str, boost: float = PROXIMITY_BOOST) -> query.Query:

@@ -27,12 +27,12 @@ from .query import (
     bound_expansions,
     highlight_words,
     parse_user_query,
-    suggest_spelling,
     with_proximity,
 )
 from .records import Answer
 from .schema import answer_from_stored, english_analyzer
 from .snippets import SNIPPET_CHARS, passages
+from .spelling import suggest_spelling
 
 __all__ = ["FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex", "SearchRequest",
            "SearchResults", "Hit", "MarkedAnswer"]
