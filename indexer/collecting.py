@@ -36,8 +36,10 @@ def collect(searcher, final, limit: int, sortedby, facets: dict, time_limit: flo
     )
     on_main = threading.current_thread() is threading.main_thread()
     timed = _TimedMatches(base, time_limit, use_alarm=on_main)
-    group = sorting.FieldFacet("group_key")
-    collector = CollapseCollector(timed, group, limit=1, order=group)
+    collector = timed
+    if "group_key" in searcher.schema:  # an index built before grouping simply is not collapsed
+        group = sorting.FieldFacet("group_key")
+        collector = CollapseCollector(timed, group, limit=1, order=group)
     try:
         searcher.search_with_collector(final, collector)
     except TimeLimit:

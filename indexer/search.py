@@ -125,7 +125,8 @@ class SearchIndex:
         user_query = bound_expansions(parsed.query, searcher.reader())
         scored = with_proximity(user_query, request.q)
         results = collect(searcher, with_filters(scored, request),
-                          limit=request.page * request.page_size, sortedby=_sort_facets(request.sort),
+                          limit=request.page * request.page_size,
+                          sortedby=_sort_facets(request.sort, searcher.schema),
                           facets=FACETS, time_limit=self.time_limit)
         total = len(results)  # exact and free: faceting visits every match anyway
         start = (request.page - 1) * request.page_size
@@ -214,9 +215,12 @@ class SearchIndex:
         return Hit(answer=answer, snippets=snippets, score=hit.score)
 
 
-def _sort_facets(sort: str):
+def _sort_facets(sort: str, schema):
     """Sort on the sortable date column only; ties fall back to index order, which is stable."""
     # `dated` first: questions without an answer date go last in both orders.
+    if "dated" not in schema:  # an index built before `dated` existed: dates only
+        return {"newest": sorting.FieldFacet("date_answered", reverse=True),
+                "oldest": sorting.FieldFacet("date_answered")}.get(sort)
     if sort == "newest":
         return sorting.MultiFacet([sorting.FieldFacet("dated", reverse=True),
                                    sorting.FieldFacet("date_answered", reverse=True)])
