@@ -17,8 +17,17 @@ from whoosh import qparser, query
 from whoosh.qparser import plugins, syntax
 
 from .answer_html import clean_text
+from .describe import describe
 from .errors import QueryTooComplex
-from .schema import DEFAULT_FIELDS, EXACT_FIELD, FIELD_BOOSTS, QUERY_FIELDS
+from .schema import (
+    DEFAULT_FIELDS,
+    EXACT_FIELD,
+    FIELD_BOOSTS,
+    QUERY_FIELDS,
+    STEMMED_FIELDS,
+    display_schema,
+    english_analyzer,
+)
 
 MAX_QUERY_CHARS = 256
 MAX_TERMS = 20
@@ -26,6 +35,12 @@ MAX_PHRASE_WORDS = 8
 MIN_PREFIX_CHARS = 3
 MAX_EXPANSIONS = 50
 _WORDS = re.compile(r"\w+")
+_FIELD_PREFIX = re.compile(rf"(?<![\w:])({'|'.join(QUERY_FIELDS)}):", re.IGNORECASE)
+_DISPLAY_SCHEMA = display_schema()
+_SYNTAX = re.compile(r'["():*]|(?:^|\s)[-+]|\b(?:AND|OR|NOT)\b')
+PROXIMITY_BOOST = 1.0
+PROXIMITY_SLOP = 1
+_COUNTING = english_analyzer()
 
 
 @dataclass(frozen=True)
@@ -42,7 +57,11 @@ def parse_user_query(text: str, schema) -> ParsedQuery:
         raise QueryTooComplex(f"That query is too long: keep it under {MAX_QUERY_CHARS} characters.")
     if not text:
         return ParsedQuery(query.Every(), "everything")
+    text = _FIELD_PREFIX.sub(lambda m: m.group(1).lower() + ":", text)
     notice = _unbalanced_notice(text)
+    if not _SYNTAX.search(text):
+        text, cut = _first_words(text)
+        notice = f"Only the first {MAX_TERMS} words of your query were searched." if cut else notice
     try:
         parsed = _parser(schema).parse(text)
         _check_bounds(parsed)
@@ -57,8 +76,36 @@ def parse_user_query(text: str, schema) -> ParsedQuery:
         notice = ("Your query's syntax could not be understood, so we searched for its words."
                   if parsed is not query.NullQuery else
                   "Your query has no words to search for: very common words are ignored.")
-    understood = "nothing" if parsed is query.NullQuery else _describe(parsed)
+    understood = "nothing" if parsed is query.NullQuery else _understood(text, notice, parsed)
     return ParsedQuery(parsed, understood, notice)
+
+
+def _first_words(text: str) -> tuple[str, bool]:
+    """Cut a plain query (a pasted sentence, say) after MAX_TERMS words that count.
+
+    Common words the index ignores do not count. Cutting beats refusing: the first
+    twenty words of a passage are plenty to find it.
+    """
+    kept, seen = [], set()
+    for word in text.split():
+        tokens = {token.text for token in _COUNTING(word)}
+        if tokens - seen and len(seen | tokens) > MAX_TERMS:
+            return " ".join(kept), True
+        seen |= tokens
+        kept.append(word)
+    return text, False
+
+
+def _understood(text: str, notice: str | None, parsed: query.Query) -> str:
+    """Describe the query in the words as typed (stems are unreadable), with its structure."""
+    try:
+        if notice and "syntax" in notice:
+            shown = _parser(_DISPLAY_SCHEMA, plain=True).parse(" ".join(_WORDS.findall(text)))
+        else:
+            shown = _parser(_DISPLAY_SCHEMA).parse(text)
+        return describe(shown) if shown is not query.NullQuery else describe(parsed)
+    except Exception:  # the description is a courtesy: never fail a search over it
+        return describe(parsed)
 
 
 def _unbalanced_notice(text: str) -> str | None:
@@ -86,7 +133,7 @@ def _parser(schema, plain: bool = False) -> qparser.QueryParser:
         parser.remove_plugin_class(plugins.GroupPlugin)
         return parser
     fields = "|".join(QUERY_FIELDS)
-    parser.add_plugin(plugins.FieldsPlugin(expr=rf"(?P<text>(?i:{fields})):", remove_unknown=True))
+    parser.add_plugin(plugins.FieldsPlugin(expr=rf"(?P<text>{fields}):", remove_unknown=True))
     parser.add_plugin(plugins.PrefixPlugin())
     parser.add_plugin(plugins.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=[\w\"(])",
                                               minusexpr=r"(?<![^\s(])-(?=[\w\"(])"))
@@ -117,7 +164,10 @@ class _ExactWordsPlugin(plugins.Plugin):
 
 def _check_bounds(parsed: query.Query) -> None:
     leaves = list(parsed.leaves()) if parsed.is_leaf() is False else [parsed]
-    if len(leaves) > MAX_TERMS:
+    # A word typed once is searched in each default field: count it once.
+    typed = {(type(leaf).__name__, str(getattr(leaf, "text", getattr(leaf, "words", "")))
+              if getattr(leaf, "fieldname", None) in DEFAULT_FIELDS else id(leaf)) for leaf in leaves}
+    if len(typed) > MAX_TERMS:
         raise QueryTooComplex(f"That query has too many terms: use at most {MAX_TERMS}.")
     for leaf in leaves:
         if isinstance(leaf, query.Prefix) and len(leaf.text) < MIN_PREFIX_CHARS:
@@ -127,43 +177,36 @@ def _check_bounds(parsed: query.Query) -> None:
             raise QueryTooComplex(f"Phrases can have at most {MAX_PHRASE_WORDS} words.")
 
 
-def _describe(node: query.Query) -> str:
-    """A short human description of the parsed query, stems shown as searched."""
-    if isinstance(node, query.Every):
-        return "everything"
-    if isinstance(node, (query.Term, query.Phrase, query.Prefix)):
-        return _describe_leaf(node)
-    children = getattr(node, "subqueries", None) or (
-        [node.a, node.b] if hasattr(node, "a") else [getattr(node, "query", node)])
-    parts = [_describe(child) for child in children]
-    if isinstance(node, query.Or) and len(set(parts)) == 1:
-        return parts[0]
-    if isinstance(node, query.AndNot):
-        return f"{parts[0]} NOT {parts[1]}"
-    if isinstance(node, query.Not):
-        return f"NOT {parts[0]}"
-    joiner = " OR " if isinstance(node, query.Or) else " AND "
-    text = joiner.join(dict.fromkeys(parts))
-    return f"({text})" if len(parts) > 1 and isinstance(node, query.Or) else text
+def with_proximity(parsed: query.Query, text: str, boost: float = PROXIMITY_BOOST) -> query.Query:
+    """Let answers holding the typed words as one run, as written, rank first.
 
-
-def _describe_leaf(leaf) -> str:
-    prefix = "" if leaf.fieldname in DEFAULT_FIELDS + (EXACT_FIELD,) else f"{leaf.fieldname}:"
-    if isinstance(leaf, query.Phrase):
-        return f'{prefix}"{" ".join(leaf.words)}"'
-    if isinstance(leaf, query.Prefix):
-        return f"{prefix}{leaf.text}*"
-    return f"{prefix}{leaf.text}"
+    Only for plain queries of a few words (no operators, quotes or fields). The run
+    is matched in the unstemmed `exact` field, stop words included, as an optional
+    clause: it reorders what the words matched and never adds or removes a match.
+    """
+    if _SYNTAX.search(text) or parsed is query.NullQuery:
+        return parsed
+    words = [w.lower() for w in _WORDS.findall(text)]
+    if not 2 <= len(words) <= MAX_PHRASE_WORDS:
+        return parsed
+    return query.AndMaybe(parsed, query.Phrase(EXACT_FIELD, words, slop=PROXIMITY_SLOP, boost=boost))
 
 
 def highlight_words(parsed: query.Query, analyzer) -> frozenset[str]:
-    """Return the analysed forms of every searched word, for marking in any text field."""
+    """Return the analysed forms of every searched word, for marking in any text field.
+
+    Terms of the stemmed fields are stems already (stemming a stem again can cut it
+    further: "lighthous" -> "lighthou"); unstemmed ones are analysed here.
+    """
     words = set()
     for fieldname, text in parsed.iter_all_terms(phrases=True):
         if fieldname in ("uin", "house"):
             continue
         value = text.decode() if isinstance(text, bytes) else str(text)
-        words.update(token.text for token in analyzer(value))
+        if fieldname in STEMMED_FIELDS:
+            words.add(value)
+        else:
+            words.update(token.text for token in analyzer(value))
     return frozenset(words)
 
 

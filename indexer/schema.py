@@ -29,17 +29,23 @@ from .records import Answer, answer_from_dict, answer_to_dict
 QUERY_FIELDS = ("heading", "question", "answer", "dept", "asker", "answerer", "uin", "house")
 DEFAULT_FIELDS = ("heading", "question", "answer")
 EXACT_FIELD = "exact"
+STEMMED_FIELDS = ("heading", "question", "answer", "dept")
 FIELD_BOOSTS = {"heading": 2.0, "question": 1.2, "answer": 1.0}
+
+
+# Words split at dots, slashes and underscores ("www.gov.uk" is three words, as in
+# FTS5), but decimal and grouped numbers ("4.5", "1,000") stay whole.
+TOKEN = r"\d+(?:[.,]\d+)+|[^\W_]+"
 
 
 def english_analyzer():
     """Tokenise, lowercase, fold accents, drop stop words and stem."""
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
+    return RegexTokenizer(TOKEN) | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
 
 
 def exact_analyzer():
     """Like the English analyzer but unstemmed and keeping stop words, for phrases."""
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+    return RegexTokenizer(TOKEN) | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 def build_schema() -> fields.Schema:
@@ -63,6 +69,9 @@ def build_schema() -> fields.Schema:
         asker_facet=fields.ID(sortable=True),
         answerer_facet=fields.ID(sortable=True),
         year=fields.ID(sortable=True),
+        group_key=fields.ID(sortable=True),
+        dated=fields.ID(sortable=True),
+        year_tabled=fields.ID(),
         status=fields.KEYWORD(lowercase=True, scorable=False),
         has_attachments=fields.BOOLEAN(),
         date_answered=fields.DATETIME(sortable=True),
@@ -91,6 +100,9 @@ def document_from_answer(answer: Answer) -> dict:
         "asker_facet": asker.name if asker else None,
         "answerer_facet": answerer.name if answerer else None,
         "year": str(answer.date_answered.year) if answer.date_answered else None,
+        "group_key": group_key(answer),
+        "dated": "1" if answer.date_answered else "0",
+        "year_tabled": str(answer.date_tabled.year) if answer.date_tabled else None,
         "status": " ".join(status_tags(answer)),
         "has_attachments": bool(answer.attachments),
         "date_answered": _datetime(answer.date_answered),
@@ -98,6 +110,33 @@ def document_from_answer(answer: Answer) -> dict:
         "record": json.dumps(answer_to_dict(answer), ensure_ascii=False),
     }
     return {key: value for key, value in doc.items() if value not in (None, "")}
+
+
+def group_key(answer: Answer) -> str:
+    """One key shared by every question of a group, so results can show the group once.
+
+    Grouped questions are answered together by one text, each record listing the
+    other UINs; the smallest UIN of the group, with the house and answer date
+    (UINs repeat across sessions), names it. An ungrouped question keys on its id.
+    """
+    if not answer.grouped_questions or not answer.uin:
+        return f"id:{answer.id}"
+    uins = sorted({answer.uin, *(g.uin for g in answer.grouped_questions)}, key=_uin_order)
+    return f"group:{answer.house}:{answer.date_answered}:{uins[0]}"
+
+
+def display_schema() -> fields.Schema:
+    """The schema with unstemmed analyzers, for echoing a query in the words typed."""
+    schema = build_schema()
+    plain = RegexTokenizer(TOKEN) | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter()
+    for name in STEMMED_FIELDS:
+        schema[name].analyzer = plain
+    return schema
+
+
+def _uin_order(uin: str) -> tuple:
+    digits = "".join(c for c in uin if c.isdigit())
+    return (uin.rstrip("0123456789"), int(digits) if digits else 0, uin)
 
 
 def status_tags(answer: Answer) -> list[str]:

@@ -16,25 +16,35 @@ from functools import partial
 from html import escape
 from pathlib import Path
 
-from whoosh import highlight, query, sorting
-from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh import scoring, sorting
 
 from .answer_html import mark_words_in_html
-from .errors import QueryError, QueryTooComplex
+from .collecting import collect
+from .errors import QueryError
+from .filters import FILTER_FIELDS, STATUSES, with_filters
 from .index import live_build, open_live_index, read_index_state
-from .query import bound_expansions, highlight_words, parse_user_query
+from .query import (
+    bound_expansions,
+    highlight_words,
+    parse_user_query,
+    with_proximity,
+)
 from .records import Answer
 from .schema import answer_from_stored, english_analyzer
+from .snippets import SNIPPET_CHARS, passages
+from .spelling import suggest_spelling
+
+__all__ = ["FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex", "SearchRequest",
+           "SearchResults", "Hit", "MarkedAnswer"]
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
-SNIPPET_CHARS = 300
 SORTS = ("relevance", "newest", "oldest")
 FACETS = {"dept": "dept_facet", "house": "house_facet", "party": "party_facet",
           "year": "year", "asker": "asker_facet"}
-FILTER_FIELDS = {"house": "house_facet", "dept": "dept_facet", "asker": "asker_facet",
-                 "answerer": "answerer_facet", "party": "party_facet", "year": "year",
-                 "status": "status"}
+RELATED = 5
+# BM25F as tuned by bench/known_item.py against SQLite FTS5 (see its results file).
+WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
 
 
 @dataclass(frozen=True)
@@ -86,10 +96,16 @@ class SearchResults:
     notice: str | None = None
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     seconds: float = 0.0
+    suggestion: str | None = None
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.request.page_size))
+
+    @property
+    def years(self) -> list[tuple[str, int]]:
+        """Matches per year answered, oldest first, for the histogram."""
+        return sorted(self.facets.get("year", ()))
 
 
 class SearchIndex:
@@ -107,36 +123,40 @@ class SearchIndex:
         searcher = self._searcher()
         parsed = parse_user_query(request.q, searcher.schema)
         user_query = bound_expansions(parsed.query, searcher.reader())
-        final = _with_filters(user_query, request)
-        collector = searcher.collector(
-            limit=request.page * request.page_size,
-            sortedby=_sort_facet(request.sort),
-            groupedby={name: sorting.FieldFacet(col, maptype=sorting.Count)
-                       for name, col in FACETS.items()},
-        )
-        on_main = threading.current_thread() is threading.main_thread()
-        timed = TimeLimitCollector(collector, self.time_limit, use_alarm=on_main)
-        try:
-            searcher.search_with_collector(final, timed)
-        except TimeLimit:
-            raise QueryTooComplex(
-                "That search took too long: try fewer or more specific words.") from None
-        finally:
-            if timed.timer:
-                timed.timer.cancel()
-        results = collector.results()
+        scored = with_proximity(user_query, request.q)
+        results = collect(searcher, with_filters(scored, request),
+                          limit=request.page * request.page_size,
+                          sortedby=_sort_facets(request.sort, searcher.schema),
+                          facets=FACETS, time_limit=self.time_limit)
+        total = len(results)  # exact and free: faceting visits every match anyway
         start = (request.page - 1) * request.page_size
         words = highlight_words(user_query, self._analyzer)
         hits = [self._hit(hit, words) for hit in results[start:start + request.page_size]]
+        suggestion = suggest_spelling(request.q, searcher.reader()) if request.q.strip() else None
         return SearchResults(
-            request=request,
-            total=len(results),
-            hits=hits,
-            understood=parsed.understood,
-            notice=parsed.notice,
+            request=request, total=total, hits=hits,
+            understood=parsed.understood, notice=parsed.notice,
             facets={name: _facet_counts(results.groups(name)) for name in FACETS},
-            seconds=time.monotonic() - started,
+            seconds=time.monotonic() - started, suggestion=suggestion,
         )
+
+    def related(self, answer: Answer, limit: int = RELATED) -> list[Answer]:
+        """Answers most like this one (its heading, question and answer as the example)."""
+        searcher = self._searcher()
+        docnum = searcher.document_number(id=str(answer.id))
+        text = " ".join(filter(None, (answer.heading, answer.question_text, answer.answer_text)))
+        if docnum is None or not text.strip():
+            return []
+        similar = searcher.more_like(docnum, "answer", text=text, top=limit * 2 + 2,
+                                     numterms=25)
+        found, groups = [], {answer.id}
+        for hit in similar:
+            other = answer_from_stored(hit.fields())
+            if other.id in groups or any(g.uin == other.uin for g in answer.grouped_questions):
+                continue
+            groups.add(other.id)
+            found.append(other)
+        return found[:limit]
 
     def get_answer(self, question_id: int) -> Answer | None:
         """Return one answer by id, or None when the index does not hold it."""
@@ -190,7 +210,7 @@ class SearchIndex:
             local.build = build
         searcher = getattr(local, "searcher", None)
         if searcher is None or searcher.reader().generation() != local.ix.latest_generation():
-            fresh = local.ix.searcher()
+            fresh = local.ix.searcher(weighting=WEIGHTING)
             if searcher is not None:
                 searcher.close()
             local.searcher = searcher = fresh
@@ -198,58 +218,25 @@ class SearchIndex:
 
     def _hit(self, hit, words: frozenset[str]) -> Hit:
         answer = answer_from_stored(hit.fields())
-        snippets = self._snippets(answer.answer_text, words, 2)
-        snippets = self._snippets(answer.question_text, words, 1) + snippets
-        if not any("<mark" in s for s in snippets):
-            snippets = [_opening(answer.answer_text or answer.question_text)]
-        return Hit(answer=answer, snippets=[s for s in snippets if s], score=hit.score)
-
-    def _snippets(self, text: str, words: frozenset[str], top: int) -> list[str]:
-        if not text or not words:
-            return []
-        fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=90, charlimit=None)
-        formatter = highlight.HtmlFormatter(tagname="mark", between="\x00")
-        marked = highlight.highlight(text, words, self._analyzer, fragmenter, formatter, top=top)
-        return [part.strip() for part in marked.split("\x00") if "<mark" in part]
+        snippets = passages(self._analyzer, answer.question_text, answer.answer_text, words)
+        return Hit(answer=answer, snippets=snippets, score=hit.score)
 
 
-def _with_filters(user_query: query.Query, request: SearchRequest) -> query.Query:
-    clauses = [query.Term(FILTER_FIELDS[name], value) for name, value in request.filters
-               if name in FILTER_FIELDS]
-    if request.has_attachments is not None:
-        clauses.append(query.Term("has_attachments", request.has_attachments))
-    for fieldname, start, end in (("date_answered", request.answered_from, request.answered_to),
-                                  ("date_tabled", request.tabled_from, request.tabled_to)):
-        if start or end:
-            clauses.append(query.DateRange(fieldname, _start_of(start), _end_of(end)))
-    if not clauses:
-        return user_query
-    return query.And([user_query, query.ConstantScoreQuery(query.And(clauses), 0.0)])
-
-
-def _sort_facet(sort: str):
+def _sort_facets(sort: str, schema):
+    """Sort on the sortable date column only; ties fall back to index order, which is stable."""
+    # `dated` first: questions without an answer date go last in both orders.
+    if "dated" not in schema:  # an index built before `dated` existed: dates only
+        return {"newest": sorting.FieldFacet("date_answered", reverse=True),
+                "oldest": sorting.FieldFacet("date_answered")}.get(sort)
     if sort == "newest":
-        return sorting.FieldFacet("date_answered", reverse=True)
+        return sorting.MultiFacet([sorting.FieldFacet("dated", reverse=True),
+                                   sorting.FieldFacet("date_answered", reverse=True)])
     if sort == "oldest":
-        return sorting.FieldFacet("date_answered")
+        return sorting.MultiFacet([sorting.FieldFacet("dated", reverse=True),
+                                   sorting.FieldFacet("date_answered")])
     return None
 
 
 def _facet_counts(groups: dict) -> list[tuple[str, int]]:
     pairs = [(str(k), v) for k, v in groups.items() if k not in (None, "", b"")]
     return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))
-
-
-def _start_of(day: dt.date | None):
-    return dt.datetime(day.year, day.month, day.day) if day else None
-
-
-def _end_of(day: dt.date | None):
-    return dt.datetime(day.year, day.month, day.day, 23, 59, 59) if day else None
-
-
-def _opening(text: str) -> str:
-    text = " ".join(text.split())
-    cut = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …" if len(text) > SNIPPET_CHARS else text
-    return escape(cut)
-

@@ -41,9 +41,40 @@ def data_dir(tmp_path) -> Path:
 
 @pytest.fixture(scope="session")
 def app(sample_index_dir):
-    return create_app({"TESTING": True, "INDEX_DIR": str(sample_index_dir)})
+    app = create_app({"TESTING": True, "INDEX_DIR": str(sample_index_dir)})
+    yield app
+    app.extensions["wrans_index"].close()  # its searcher holds open column files
 
 
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def lifecycle_index_dir(tmp_path_factory) -> Path:
+    """An index of the invented lifecycle records (holding, corrected, withdrawn, grouped ...)."""
+    import json
+
+    from indexer.store import write_record
+
+    data_dir = tmp_path_factory.mktemp("lifecycle-data")
+    for path in sorted((FIXTURES / "lifecycle").glob("*.json")):
+        write_record(data_dir, json.loads(path.read_text(encoding="utf-8")))
+    index_dir = tmp_path_factory.mktemp("lifecycle-index")
+    rebuild_index(data_dir, index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def lifecycle_index(lifecycle_index_dir) -> SearchIndex:
+    index = SearchIndex(lifecycle_index_dir)
+    yield index
+    index.close()
+
+
+@pytest.fixture(scope="session")
+def lifecycle_client(lifecycle_index_dir):
+    app = create_app({"TESTING": True, "INDEX_DIR": str(lifecycle_index_dir)})
+    yield app.test_client()
+    app.extensions["wrans_index"].close()

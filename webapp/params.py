@@ -7,7 +7,7 @@ import datetime as dt
 from werkzeug.datastructures import MultiDict
 
 from indexer.errors import BadParameter
-from indexer.search import FILTER_FIELDS, MAX_PAGE, PAGE_SIZE, SORTS, SearchRequest
+from indexer.search import FILTER_FIELDS, MAX_PAGE, PAGE_SIZE, SORTS, STATUSES, SearchRequest
 
 DATE_PARAMS = ("answered_from", "answered_to", "tabled_from", "tabled_to")
 
@@ -20,6 +20,9 @@ def search_request_from_args(args: MultiDict, page_size: int = PAGE_SIZE) -> Sea
         for value in args.getlist(name)
         if value.strip()
     )
+    for name, value in filters:
+        if name == "status" and value.lower().replace(" ", "").replace("-", "") not in STATUSES:
+            raise BadParameter(f"status must be one of {', '.join(STATUSES)}, not {value!r}")
     sort = args.get("sort", "relevance") or "relevance"
     if sort not in SORTS:
         raise BadParameter(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")

@@ -7,10 +7,12 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
+from indexer.citation import citation
 from indexer.errors import IndexError_
-from indexer.search import SearchIndex
+from indexer.search import STATUSES, SearchIndex
 
 from .params import search_request_from_args
+from .refine import active_chips, url_with, year_bars
 
 bp = Blueprint("views", __name__)
 
@@ -32,7 +34,8 @@ def search():
                                stats=_stats_or_none())
     results = search_index().search(search_request)
     return render_template("search.html", results=results, search_request=search_request,
-                           stats=_stats_or_none())
+                           chips=active_chips(search_request), bars=year_bars(results.years),
+                           statuses=STATUSES, stats=_stats_or_none())
 
 
 @bp.get("/answers/<int:question_id>")
@@ -41,6 +44,7 @@ def answer(question_id: int):
     q = request.args.get("q", "")
     marked = search_index().mark_answer(found, q)
     return render_template("answer.html", answer=found, marked=marked, q=q,
+                           citation=citation(found), related=search_index().related(found),
                            stats=_stats_or_none())
 
 
@@ -69,6 +73,8 @@ def _stats_or_none():
 
 def register_template_helpers(app) -> None:
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["file_size"] = file_size
+    app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["search_url"] = search_url
     app.jinja_env.globals["Markup"] = Markup
 
@@ -83,6 +89,17 @@ def long_date(value) -> str:
         except ValueError:
             return value
     return f"{value.day} {value:%B %Y}"
+
+
+def file_size(size: int | None) -> str:
+    """Format a byte count as "48 KB" or "1.2 MB"."""
+    if not size:
+        return ""
+    if size < 1000:
+        return f"{size} bytes"
+    if size < 1_000_000:
+        return f"{round(size / 1000)} KB"
+    return f"{size / 1_000_000:.1f} MB"
 
 
 def search_url(endpoint: str = "views.search", drop: tuple = (), **changes) -> str:
