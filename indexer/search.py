@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from html import escape
@@ -138,6 +139,23 @@ class SearchIndex:
             seconds=time.monotonic() - started,
         )
 
+    def iter_answers(self, request: SearchRequest, limit: int) -> tuple[int, Iterator[Answer]]:
+        """Match `request` once; return the total and up to `limit` answers in its order.
+
+        For exports and feeds, which want a whole result set: no facets and no
+        highlighting, and stored records are decoded only as the caller consumes
+        them, so a capped export streams in one pass instead of page by page.
+        Raises like `search` before returning, so callers can still pick a status.
+        """
+        searcher = self._searcher()
+        parsed = parse_user_query(request.q, searcher.schema)
+        final = _with_filters(bound_expansions(parsed.query, searcher.reader()), request)
+        collector = searcher.collector(limit=max(1, limit), sortedby=_sort_facet(request.sort))
+        _collect_in_time(searcher, final, collector, self.time_limit)
+        results = collector.results()
+        hits = results[:max(0, limit)]
+        return len(results), (answer_from_stored(hit.fields()) for hit in hits)
+
     def get_answer(self, question_id: int) -> Answer | None:
         """Return one answer by id, or None when the index does not hold it."""
         stored = self._searcher().document(id=str(question_id))
@@ -204,6 +222,20 @@ class SearchIndex:
         formatter = highlight.HtmlFormatter(tagname="mark", between="\x00")
         marked = highlight.highlight(text, words, self._analyzer, fragmenter, formatter, top=top)
         return [part.strip() for part in marked.split("\x00") if "<mark" in part]
+
+
+def _collect_in_time(searcher, final: query.Query, collector, time_limit: float) -> None:
+    """Run `final` into `collector`, refusing it once it takes longer than `time_limit`."""
+    on_main = threading.current_thread() is threading.main_thread()
+    timed = TimeLimitCollector(collector, time_limit, use_alarm=on_main)
+    try:
+        searcher.search_with_collector(final, timed)
+    except TimeLimit:
+        raise QueryTooComplex(
+            "That search took too long: try fewer or more specific words.") from None
+    finally:
+        if timed.timer:
+            timed.timer.cancel()
 
 
 def _with_filters(user_query: query.Query, request: SearchRequest) -> query.Query:
