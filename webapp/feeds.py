@@ -40,7 +40,7 @@ def search_atom():
     feed = atom_feed(
         answers,
         title=feed_title(args),
-        feed_id=TAG_PREFIX + "search?" + urlencode(args),
+        feed_id=TAG_PREFIX + "search" + ("?" + urlencode(args) if args else ""),
         self_url=url_for("feeds.search_atom", **_multi(args), _external=True),
         html_url=url_for("views.search", **_multi(args), _external=True),
         answer_url=lambda a: url_for("views.answer", question_id=a.id, _external=True),
