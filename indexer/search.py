@@ -153,8 +153,9 @@ class SearchIndex:
         collector = searcher.collector(limit=max(1, limit), sortedby=_sort_facet(request.sort))
         _collect_in_time(searcher, final, collector, self.time_limit)
         results = collector.results()
-        hits = results[:max(0, limit)]
-        return len(results), (answer_from_stored(hit.fields()) for hit in hits)
+        # Read stored fields by docnum: Hit objects would cache every record until the end.
+        docnums = [results.docnum(n) for n in range(min(max(0, limit), results.scored_length()))]
+        return len(results), (answer_from_stored(searcher.stored_fields(d)) for d in docnums)
 
     def get_answer(self, question_id: int) -> Answer | None:
         """Return one answer by id, or None when the index does not hold it."""
