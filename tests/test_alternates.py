@@ -43,7 +43,15 @@ def test_answer_page_declares_its_record(client):
 
 
 @pytest.mark.parametrize("url, status", [("/", 200), ("/search", 200), ("/search?q=", 200),
-                                         ("/search?q=x&page=abc", 400)])
+                                         ("/search?q=x&page=abc", 400), ("/answers/123", 404)])
 def test_pages_without_results_declare_no_twins(client, url, status):
     soup = soup_of(client, url, status)
+    assert alternates(soup) == [] and downloads(soup) == []
+
+
+def test_an_unavailable_index_page_declares_no_twins(tmp_path):
+    from webapp import create_app
+
+    client = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "none")}).test_client()
+    soup = soup_of(client, "/search?q=tax", 503)
     assert alternates(soup) == [] and downloads(soup) == []
