@@ -45,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", help="search the index from the command line")
     search.add_argument("query")
     search.add_argument("--limit", type=int, default=10, help="results to show (default 10)")
-    search.add_argument("--json", action="store_true", help="print JSON like /api/search")
+    search.add_argument("--format", choices=("text", "json", "csv"), default="text",
+                        help="text (default), json like /api/search, or csv like /search.csv")
+    search.add_argument("--json", dest="format", action="store_const", const="json",
+                        help="same as --format json")
     search.set_defaults(run=cmd_search)
 
     serve = commands.add_parser("serve", help="serve the web app")
@@ -84,14 +87,14 @@ def cmd_index(args, settings) -> int:
 
 def cmd_search(args, settings) -> int:
     from .search import SearchIndex, SearchRequest
-    from .serialize import hit_to_dict
+    from .serialize import results_to_dict
 
-    with SearchIndex(settings.index_dir, settings.search_time_limit) as index:
-        results = index.search(SearchRequest(q=args.query, page_size=max(1, min(args.limit, 500))))
-    if args.json:
-        payload = {"query": args.query, "total": results.total,
-                   "results": [hit_to_dict(hit) for hit in results.hits]}
-        print(json.dumps(payload, ensure_ascii=False, indent=1))
+    index = SearchIndex(settings.index_dir, settings.search_time_limit)
+    if args.format == "csv":
+        return print_csv(index, SearchRequest(q=args.query), args.limit)
+    results = index.search(SearchRequest(q=args.query, page_size=max(1, min(args.limit, 500))))
+    if args.format == "json":
+        print(json.dumps(results_to_dict(results), ensure_ascii=False, indent=1))
         return 0
     print(f"{results.total} results for {args.query!r}")
     for hit in results.hits:
@@ -99,6 +102,19 @@ def cmd_search(args, settings) -> int:
         print(f"\n{a.id}  {a.heading or '(no heading)'}  [{a.department or '?'}, {a.date_answered or '?'}]")
         for snippet in hit.snippets:
             print("   " + snippet.replace("<mark>", "[").replace("</mark>", "]"))
+    return 0
+
+
+def print_csv(index, request, limit: int) -> int:
+    """Write up to `limit` rows (at most the export cap) as /search.csv would."""
+    from .export import export_answers
+    from .serialize import csv_lines
+
+    export = export_answers(index, request, max(1, limit))
+    for chunk in csv_lines(export.answers):
+        sys.stdout.write(chunk)
+    if export.truncated:
+        log.info("wrote %d of %d matching answers (raise --limit, at most 10,000)", export.rows, export.total)
     return 0
 
 

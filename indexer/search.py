@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from html import escape
@@ -157,6 +158,24 @@ class SearchIndex:
             groups.add(other.id)
             found.append(other)
         return found[:limit]
+
+    def iter_answers(self, request: SearchRequest, limit: int) -> tuple[int, Iterator[Answer]]:
+        """Match `request` once; return the total and up to `limit` answers in its order.
+
+        For exports and feeds, which want a whole result set: no facets and no
+        highlighting, and stored records are decoded only as the caller consumes
+        them, so a capped export streams in one pass instead of page by page.
+        Raises like `search` before returning, so callers can still pick a status.
+        """
+        searcher = self._searcher()
+        parsed = parse_user_query(request.q, searcher.schema)
+        final = with_filters(bound_expansions(parsed.query, searcher.reader()), request)
+        results = collect(searcher, final, limit=max(1, limit),
+                          sortedby=_sort_facets(request.sort, searcher.schema),
+                          facets={}, time_limit=self.time_limit)
+        # Read stored fields by docnum: Hit objects would cache every record until the end.
+        docnums = [results.docnum(n) for n in range(min(max(0, limit), results.scored_length()))]
+        return len(results), (answer_from_stored(searcher.stored_fields(d)) for d in docnums)
 
     def get_answer(self, question_id: int) -> Answer | None:
         """Return one answer by id, or None when the index does not hold it."""

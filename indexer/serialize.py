@@ -1,13 +1,31 @@
-"""Plain-data forms of search results, shared by `wrans search --json` and the JSON API."""
+"""Plain-data forms of answers and results, shared by `wrans search` and the web app.
+
+One place decides what a result looks like as JSON (`/api/search`, `wrans search
+--format json`), as a full record (`/api/answers/<id>`, `/search.json`) and as a CSV
+row (`/search.csv`, `wrans search --format csv`), so the CLI and the site never drift.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
+from collections.abc import Iterable, Iterator
 
-from .records import Answer
-from .search import Hit
+from .records import Answer, answer_to_dict
+from .search import Hit, SearchResults
 
 _TAGS = re.compile(r"<[^>]+>")
+SUMMARY_CHARS = 300
+CSV_COLUMNS = (
+    "id", "uin", "house", "status", "date_tabled", "date_answered", "date_corrected",
+    "department", "answering_body", "asking_member", "asking_member_party",
+    "answering_member", "heading", "question_text", "answer_text", "official_url",
+)
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_FLUSH_ROWS = 100
 
 
 def hit_to_dict(hit: Hit) -> dict:
@@ -24,10 +42,87 @@ def hit_to_dict(hit: Hit) -> dict:
         "date_tabled": _iso(a.date_tabled),
         "date_answered": _iso(a.date_answered),
         "status": a.status,
-        "url": f"/answers/{a.id}",
+        "url": answer_path(a),
         "official_url": a.official_url,
         "snippet": " … ".join(hit.snippets),
     }
+
+
+def results_to_dict(results: SearchResults) -> dict:
+    """The `/api/search` body: one page of results with totals and facet counts."""
+    request = results.request
+    return {
+        "query": request.q,
+        "total": results.total,
+        "page": request.page,
+        "page_size": request.page_size,
+        "notice": results.notice,
+        "results": [hit_to_dict(hit) for hit in results.hits],
+        "facets": {name: [{"value": value, "count": count} for value, count in pairs]
+                   for name, pairs in results.facets.items()},
+    }
+
+
+def answer_to_record(answer: Answer) -> dict:
+    """The full normalised record (`/api/answers/<id>`): text and sanitised HTML, with links."""
+    return {**answer_to_dict(answer), "status": answer.status,
+            "url": answer_path(answer), "official_url": answer.official_url}
+
+
+def answer_path(answer: Answer) -> str:
+    return f"/answers/{answer.id}"
+
+
+def answer_to_csv_row(answer: Answer) -> list:
+    """One CSV row in `CSV_COLUMNS` order, every text cell made safe for spreadsheets."""
+    a = answer
+    asking, answering = a.asking_member, a.answering_member
+    row = [
+        a.id, a.uin, a.house, a.status, _iso(a.date_tabled), _iso(a.date_answered),
+        _iso(a.date_corrected), a.department, a.answering_body,
+        asking.name if asking else None, asking.party if asking else None,
+        answering.name if answering else None,
+        a.heading, a.question_text, a.answer_text, a.official_url,
+    ]
+    return [neutralise_formula(cell) for cell in row]
+
+
+def neutralise_formula(cell):
+    """Prefix `'` to text a spreadsheet would run as a formula; leave other cells alone."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS):
+        return "'" + cell
+    return "" if cell is None else cell
+
+
+def csv_lines(answers: Iterable[Answer], flush_rows: int = CSV_FLUSH_ROWS) -> Iterator[str]:
+    """Yield a header and one row per answer as CSV text, in chunks of `flush_rows` rows.
+
+    A generator, so a 10,000-row download starts at once and never sits in memory whole.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for count, answer in enumerate(answers, 1):
+        writer.writerow(answer_to_csv_row(answer))
+        if count % flush_rows == 0:
+            yield _drain(buffer)
+    yield _drain(buffer)
+
+
+def json_lines(head: dict, records: Iterable[dict], key: str = "results") -> Iterator[str]:
+    """Yield one JSON object, `head` plus a `key` list streamed record by record."""
+    opening = json.dumps({**head, key: []}, ensure_ascii=False)
+    yield opening[:-2] + "\n"
+    for count, record in enumerate(records):
+        yield ("," if count else "") + json.dumps(record, ensure_ascii=False) + "\n"
+    yield "]}\n"
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
 
 
 def _iso(day) -> str | None:
@@ -38,5 +133,9 @@ def plain_snippet(snippet: str) -> str:
     return _TAGS.sub("", snippet)
 
 
-def answer_summary(answer: Answer) -> str:
-    return answer.answer_text[:300]
+def answer_summary(answer: Answer, chars: int = SUMMARY_CHARS) -> str:
+    """The answer's opening as plain text, cut at a word boundary (feed summaries)."""
+    text = " ".join((answer.answer_text or answer.question_text).split())
+    if len(text) <= chars:
+        return text
+    return text[:chars].rsplit(" ", 1)[0] + " …"

@@ -78,3 +78,14 @@ def lifecycle_client(lifecycle_index_dir):
     app = create_app({"TESTING": True, "INDEX_DIR": str(lifecycle_index_dir)})
     yield app.test_client()
     app.extensions["wrans_index"].close()
+
+
+@pytest.fixture(scope="session")
+def awkward_client(tmp_path_factory):
+    """A client over a temp index of three records with commas, quotes, newlines and formulas."""
+    from .awkward import build_awkward_index
+
+    index_dir = build_awkward_index(tmp_path_factory)
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
+    yield app.test_client()
+    app.extensions["wrans_index"].close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from indexer.export import MAX_EXPORT_ROWS
 from indexer.search import SearchIndex
 from indexer.settings import load_settings
 
@@ -21,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         SEARCH_TIME_LIMIT=settings.search_time_limit,
         SEND_FILE_MAX_AGE_DEFAULT=86400,
         JSON_SORT_KEYS=False,
+        EXPORT_MAX_ROWS=MAX_EXPORT_ROWS,
     )
     app.config.from_prefixed_env("WRANS")
     if test_config:
@@ -29,9 +31,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["INDEX_DIR"], float(app.config["SEARCH_TIME_LIMIT"])
     )
 
-    from . import errors, security, views
+    from . import alternates, api, errors, feeds, security, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(feeds.bp)
+    alternates.register(app)
     errors.register(app)
     security.register(app)
     views.register_template_helpers(app)

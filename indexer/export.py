@@ -1,0 +1,60 @@
+"""Whole result sets for downloads (CSV, JSON) and feeds, capped at a documented size.
+
+A page of search results is for reading; an export is for spreadsheets and
+scripts, so it wants every match, in the request's order, without snippets or
+facets. `export_answers` runs the search once and hands back a lazy stream of
+answers so the web app can send rows while the rest are still being read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+from .records import Answer
+from .search import SearchIndex, SearchRequest
+
+MAX_EXPORT_ROWS = 10_000
+FEED_ENTRIES = 50
+
+
+@dataclass
+class Export:
+    """The answers of one request, at most `max_rows` of them, and how many matched."""
+
+    request: SearchRequest
+    total: int
+    max_rows: int
+    answers: Iterator[Answer]
+
+    @property
+    def rows(self) -> int:
+        return min(self.total, self.max_rows)
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > self.max_rows
+
+
+def export_answers(index: SearchIndex, request: SearchRequest,
+                   max_rows: int = MAX_EXPORT_ROWS) -> Export:
+    """Match `request` as a whole (every page), keeping at most `max_rows` answers.
+
+    The search runs here, so a bad query or a missing index raises before any
+    byte of a streamed response is sent.
+    """
+    max_rows = max(0, min(int(max_rows), MAX_EXPORT_ROWS))
+    whole = replace(request, page=1)
+    total, answers = index.iter_answers(whole, max_rows)
+    return Export(request=whole, total=total, max_rows=max_rows, answers=answers)
+
+
+def newest_answers(index: SearchIndex, request: SearchRequest, count: int = FEED_ENTRIES) -> Export:
+    """The `count` most recently answered matches of `request`, newest first, for a feed.
+
+    Only answers with a date answered: the index sorts undated records before the
+    newest, and a feed reader orders entries by date anyway.
+    """
+    answered = replace(request, sort="newest", answered_from=request.answered_from or dt.date.min)
+    return export_answers(index, answered, count)

@@ -1,0 +1,79 @@
+"""The data twins of the search pages: the JSON API and whole-result-set downloads.
+
+`/api/search` and `/api/answers/<id>` serve one page or one record as JSON;
+`/search.csv` and `/search.json` stream every match of a search (capped at
+`EXPORT_MAX_ROWS`). All take the same parameters as `/search`, read by the same
+`search_request_from_args`. An empty request means "everything" here, since a
+script asking for no filter wants the whole set, not the search form.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from indexer.errors import BadParameter
+from indexer.export import export_answers
+from indexer.search import PAGE_SIZE
+from indexer.serialize import answer_to_record, csv_lines, json_lines, results_to_dict
+
+from .openapi import openapi_document
+from .params import search_request_from_args
+from .views import get_answer_or_404, search_index
+
+bp = Blueprint("api", __name__)
+MAX_API_PAGE_SIZE = 100
+
+
+@bp.get("/api/search")
+def api_search():
+    search_request = search_request_from_args(request.args, page_size=_page_size())
+    return jsonify(results_to_dict(search_index().search(search_request)))
+
+
+@bp.get("/api/answers/<int:question_id>")
+def api_answer(question_id: int):
+    return jsonify(answer_to_record(get_answer_or_404(question_id)))
+
+
+@bp.get("/api/openapi.json")
+def api_openapi():
+    return jsonify(openapi_document())
+
+
+@bp.get("/search.csv")
+def search_csv():
+    export = _export()
+    response = Response(csv_lines(export.answers), mimetype="text/csv")
+    return _as_download(response, export, "csv")
+
+
+@bp.get("/search.json")
+def search_json():
+    export = _export()
+    head = {"query": export.request.q, "total": export.total, "exported": export.rows,
+            "max_rows": export.max_rows, "truncated": export.truncated}
+    records = (answer_to_record(answer) for answer in export.answers)
+    response = Response(json_lines(head, records), mimetype="application/json")
+    return _as_download(response, export, "json")
+
+
+def _export():
+    """Run the request's whole result set, capped at the app's `EXPORT_MAX_ROWS`."""
+    search_request = search_request_from_args(request.args)
+    return export_answers(search_index(), search_request, current_app.config["EXPORT_MAX_ROWS"])
+
+
+def _as_download(response: Response, export, extension: str) -> Response:
+    """Name the file and say in headers how many rows matched and whether the cap cut them."""
+    response.headers["Content-Disposition"] = f'attachment; filename="wrans-search.{extension}"'
+    response.headers["X-Total-Count"] = str(export.total)
+    response.headers["X-Export-Rows"] = str(export.rows)
+    response.headers["X-Export-Truncated"] = "true" if export.truncated else "false"
+    return response
+
+
+def _page_size() -> int:
+    raw = request.args.get("page_size") or str(PAGE_SIZE)
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_API_PAGE_SIZE:
+        raise BadParameter(f"page_size must be a whole number from 1 to {MAX_API_PAGE_SIZE}")
+    return int(raw)

@@ -1,0 +1,152 @@
+"""The OpenAPI 3 description of the JSON API and the downloads, served at /api/openapi.json.
+
+Hand-written so it reads as documentation; tests check that every path it names
+is a route of the app and that every field it promises appears in real responses
+with the declared type, so it cannot drift silently.
+"""
+
+from __future__ import annotations
+
+from indexer.export import MAX_EXPORT_ROWS
+from indexer.search import MAX_PAGE, SORTS
+from indexer.serialize import CSV_COLUMNS
+
+from .params import DATE_PARAMS
+
+
+def _s(kind: str, nullable: bool = False, **extra) -> dict:
+    return {"type": kind, **({"nullable": True} if nullable else {}), **extra}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(properties: dict, nullable: bool = False) -> dict:
+    return {"type": "object", "required": list(properties), "properties": properties,
+            **({"nullable": True} if nullable else {})}
+
+
+def _param(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or _s("string")}
+
+
+SEARCH_PARAMETERS = [
+    _param("q", "Search words; empty means every answer (filters still apply)."),
+    _param("page", f"Page of results, 1 to {MAX_PAGE}.", _s("integer", minimum=1, maximum=MAX_PAGE)),
+    _param("sort", "Order of results.", _s("string", enum=list(SORTS))),
+    *[_param(name, f"Keep answers whose {name} is this value (repeatable).")
+      for name in ("house", "dept", "asker", "answerer", "party", "year", "status")],
+    *[_param(name, "Date as YYYY-MM-DD, inclusive.", _s("string", format="date")) for name in DATE_PARAMS],
+    _param("attachments", "yes: only answers with attachments; no: only without.",
+           _s("string", enum=["yes", "no"])),
+]
+DATE = _s("string", nullable=True, format="date")
+TEXT = _s("string", nullable=True)
+SEARCH_RESULT = _obj({
+    "id": _s("integer"), "uin": TEXT, "house": TEXT, "heading": _s("string"),
+    "answering_body": TEXT, "asking_member": TEXT, "answering_member": TEXT,
+    "date_tabled": DATE, "date_answered": DATE, "status": _s("string"),
+    "url": _s("string", description="Path of the answer page on this site."),
+    "official_url": TEXT,
+    "snippet": _s("string", description="HTML: escaped text with matched words in <mark>."),
+})
+MEMBER = _obj({"name": _s("string"), "id": _s("integer", nullable=True), "list_as": TEXT,
+               "party": TEXT, "party_abbreviation": TEXT, "party_colour": TEXT,
+               "member_from": TEXT, "thumbnail_url": TEXT}, nullable=True)
+ANSWER_RECORD = _obj({
+    "id": _s("integer"), "uin": TEXT, "house": TEXT, "heading": _s("string"),
+    "question_text": _s("string"), "answer_text": _s("string", description="The answer as plain text."),
+    "answer_html": _s("string", description="The answer as sanitised HTML."),
+    "answering_body": TEXT, "department": TEXT, "answering_body_id": _s("integer", nullable=True),
+    "asking_member": _ref("Member"), "answering_member": _ref("Member"),
+    "correcting_member": _ref("Member"),
+    **{name: DATE for name in ("date_tabled", "date_for_answer", "date_answered",
+                               "date_holding_answer", "date_corrected")},
+    **{name: _s("boolean") for name in ("is_withdrawn", "is_named_day", "is_holding",
+                                        "is_correction", "member_has_interest")},
+    "original_answer_html": _s("string"), "original_answer_text": _s("string"),
+    "grouped_questions": _s("array", items=_obj({"uin": _s("string"), "date_tabled": DATE})),
+    "attachments": _s("array", items=_obj({"url": _s("string"), "title": _s("string"),
+                                            "file_type": TEXT, "size_bytes": _s("integer", nullable=True)})),
+    "status": _s("string"), "url": _s("string"), "official_url": TEXT,
+})
+FACET = _s("array", items=_obj({"value": _s("string"), "count": _s("integer")}))
+SEARCH_RESPONSE = _obj({
+    "query": _s("string"), "total": _s("integer"), "page": _s("integer"),
+    "page_size": _s("integer"), "notice": TEXT,
+    "results": _s("array", items=_ref("SearchResult")),
+    "facets": _s("object", additionalProperties=FACET),
+})
+EXPORT_RESPONSE = _obj({
+    "query": _s("string"), "total": _s("integer"), "exported": _s("integer"),
+    "max_rows": _s("integer"), "truncated": _s("boolean"),
+    "results": _s("array", items=_ref("AnswerRecord")),
+})
+ERROR = _obj({"error": _obj({"status": _s("integer"), "title": _s("string"), "message": _s("string")})})
+
+
+def _json(schema_name: str, description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref(schema_name)}}}
+
+
+def _errors(*codes: int) -> dict:
+    meaning = {400: "Bad parameter or query", 404: "No such answer",
+               503: "No search index yet (run `wrans index`)"}
+    return {str(code): _json("Error", meaning[code]) for code in codes}
+
+
+def _paths() -> dict:
+    export_note = f"Every page of the search, at most {MAX_EXPORT_ROWS:,} rows (see X-Export-Truncated)."
+    return {
+        "/api/search": {"get": {
+            "summary": "One page of search results with facet counts",
+            "parameters": [*SEARCH_PARAMETERS,
+                           _param("page_size", "Results per page, 1 to 100.",
+                                  _s("integer", minimum=1, maximum=100))],
+            "responses": {"200": _json("SearchResponse", "A page of results"), **_errors(400, 503)}}},
+        "/api/answers/{id}": {"get": {
+            "summary": "One answer as its full normalised record",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": _s("integer")}],
+            "responses": {"200": _json("AnswerRecord", "The record"), **_errors(404, 503)}}},
+        "/api/openapi.json": {"get": {
+            "summary": "This document",
+            "responses": {"200": {"description": "OpenAPI 3 document",
+                                  "content": {"application/json": {"schema": _s("object")}}}}}},
+        "/search.json": {"get": {
+            "summary": "The whole result set as JSON records", "description": export_note,
+            "parameters": SEARCH_PARAMETERS,
+            "responses": {"200": _json("Export", "Every matching record"), **_errors(400, 503)}}},
+        "/search.csv": {"get": {
+            "summary": "The whole result set as CSV",
+            "description": f"{export_note} Columns: {', '.join(CSV_COLUMNS)}. Cells a spreadsheet "
+                           "would run as a formula are prefixed with an apostrophe.",
+            "parameters": SEARCH_PARAMETERS,
+            "responses": {"200": {"description": "CSV with a header row",
+                                  "content": {"text/csv": {"schema": _s("string")}}},
+                          "400": {"description": "Bad parameter or query"},
+                          "503": {"description": "No search index yet"}}}},
+        "/search.atom": {"get": {
+            "summary": "Atom feed of the newest 50 answers of a search",
+            "parameters": SEARCH_PARAMETERS,
+            "responses": {"200": {"description": "Atom 1.0 feed",
+                                  "content": {"application/atom+xml": {"schema": _s("string")}}},
+                          "400": {"description": "Bad parameter or query"},
+                          "503": {"description": "No search index yet"}}}},
+    }
+
+
+def openapi_document() -> dict:
+    """Return the OpenAPI 3.0 document of wrans's data routes."""
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "wrans data API", "version": "1",
+                 "description": "Search UK Parliament written questions and answers. Contains "
+                                "Parliamentary information licensed under the Open Parliament Licence v3.0."},
+        "paths": _paths(),
+        "components": {"schemas": {
+            "SearchResult": SEARCH_RESULT, "SearchResponse": SEARCH_RESPONSE, "Member": MEMBER,
+            "AnswerRecord": ANSWER_RECORD, "Export": EXPORT_RESPONSE, "Error": ERROR}},
+    }
