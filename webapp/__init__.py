@@ -29,10 +29,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["INDEX_DIR"], float(app.config["SEARCH_TIME_LIMIT"])
     )
 
-    from . import errors, security, views
+    from . import assets, errors, security, views
 
     app.register_blueprint(views.bp)
     errors.register(app)
     security.register(app)
+    assets.register(app)
     views.register_template_helpers(app)
     return app
