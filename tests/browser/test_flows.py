@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -236,5 +237,5 @@ def test_download_csv_of_the_results(page):
         link.click()
     download = info.value
     assert download.suggested_filename.endswith(".csv")
-    lines = open(download.path(), encoding="utf-8-sig").read().splitlines()
+    lines = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 1 + 4 and "," in lines[0]
