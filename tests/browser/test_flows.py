@@ -239,3 +239,26 @@ def test_download_csv_of_the_results(page):
     assert download.suggested_filename.endswith(".csv")
     lines = Path(download.path()).read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 1 + 4 and "," in lines[0]
+
+
+def test_autosubmit_select_submits_on_pointer_but_not_on_arrow_keys(page):
+    """wrans.js: <select data-autosubmit> submits its form when picked, never while arrowing."""
+    page.goto("/search?q=department")
+    page.get_by_role("main").evaluate("""main => main.insertAdjacentHTML('afterbegin',
+        `<form action="/search"><input type="hidden" name="q" value="department">
+         <label for="try-sort">Order</label>
+         <select id="try-sort" name="sort" data-autosubmit>
+           <option value="relevance">Relevance</option><option value="newest">Newest</option>
+           <option value="oldest">Oldest</option></select>
+         <button>Apply</button></form>`)""")
+    select = page.get_by_label("Order")
+    select.focus()
+    page.keyboard.press("ArrowDown")
+    expect(select).to_have_value("newest")
+    page.wait_for_timeout(300)
+    assert "sort=" not in page.url
+    page.get_by_role("heading", level=1).click()  # back to the mouse
+    with page.expect_navigation():
+        select.select_option("oldest")
+    assert query_of(page)["sort"] == ["oldest"]
+    assert page.errors == []
