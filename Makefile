@@ -26,6 +26,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# axe-core for the browser tests, pinned by package-lock.json (npm writes the marker file).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
 install: $(VENV)/.installed ## create .venv and install wrans
 
 index: install ## index new and changed records from scraped/ (builds the index the first time)
@@ -40,8 +44,11 @@ serve: index ## serve with gunicorn sync workers (production)
 update: install ## fetch what is new or corrected from the API and index it (cron)
 	$(BIN)/python -m indexer.cli update
 
-test: $(VENV)/.installed-test ## run the whole test suite, browser tests included
+test: $(VENV)/.installed-test node_modules/.package-lock.json ## run the whole test suite, browser tests included
 	$(BIN)/python -m pytest -q
+
+screenshots: $(VENV)/.installed-test ## save screenshots of the results and answer pages into docs/screenshots
+	WRANS_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/browser/test_screenshots.py
 
 test-fast: $(VENV)/.installed-test ## run the tests that need no browser
 	$(BIN)/python -m pytest -q -m "not browser"
@@ -53,5 +60,5 @@ bench: install ## benchmark build, update, search and web against SQLite FTS5 (S
 	nice -n 10 $(BIN)/python -m bench.run --size $(SIZE)
 
 clean: ## remove the virtualenv, the index and caches
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) var node_modules .pytest_cache .ruff_cache .hypothesis *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

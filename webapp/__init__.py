@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["INDEX_DIR"], float(app.config["SEARCH_TIME_LIMIT"])
     )
 
-    from . import alternates, api, errors, feeds, security, views
+    from . import alternates, api, assets, errors, feeds, security, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
@@ -39,5 +39,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     alternates.register(app)
     errors.register(app)
     security.register(app)
+    assets.register(app)
     views.register_template_helpers(app)
     return app

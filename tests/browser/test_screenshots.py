@@ -1,0 +1,66 @@
+"""Screenshots of the results and answer pages, at desktop and phone widths.
+
+`make screenshots` sets WRANS_SCREENSHOTS_DIR=docs/screenshots to refresh the README's
+pictures; otherwise they go to a temp dir, so every run still renders the pages.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import DESKTOP, new_page
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"desktop": DESKTOP, "phone": {"width": 360, "height": 780}}
+
+
+@pytest.fixture(scope="module")
+def shots_dir(tmp_path_factory) -> Path:
+    target = os.environ.get("WRANS_SCREENSHOTS_DIR")
+    if not target:
+        return tmp_path_factory.mktemp("screenshots")
+    path = Path(target)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def open_results(page):
+    page.goto("/search?q=Sudan")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("4 answers")
+
+
+def open_answer_from_search(page):
+    page.goto("/")
+    box = page.get_by_role("searchbox", name="Search written answers")
+    box.fill("criminal gangs smuggling")
+    box.press("Enter")
+    page.get_by_role("link", name="Undocumented Migrants").click()
+    expect(page.locator("main mark").first).to_be_visible()
+
+
+def open_answer_with_links(page):
+    page.goto("/answers/1679416")
+    expect(page.get_by_role("link", name="View on the UK Parliament website")).to_be_visible()
+
+
+SCENES = {"results": open_results, "answer-from-search": open_answer_from_search,
+          "answer": open_answer_with_links}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZES)
+@pytest.mark.parametrize("scene", SCENES, ids=SCENES)
+def test_screenshot(browser, server_url, shots_dir, scene, size):
+    page = new_page(browser, server_url, viewport=SIZES[size])
+    try:
+        SCENES[scene](page)
+        path = shots_dir / f"{scene}-{size}.png"
+        page.screenshot(path=path, animations="disabled", caret="hide")
+    finally:
+        page.context.close()
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert page.errors == []
