@@ -9,7 +9,7 @@ SIZE   ?= 100000
 export PORT
 
 .DEFAULT_GOAL := help
-.PHONY: help install run index update serve test test-fast lint bench screenshots loadtest clean
+.PHONY: help install run index serve test test-fast lint bench screenshots loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,9 +40,6 @@ run: index ## install, index the bundled sample, serve on http://127.0.0.1:$(POR
 
 serve: index ## serve with gunicorn sync workers (production)
 	$(BIN)/python -m indexer.cli serve --port $(PORT) --workers 4
-
-update: install ## fetch what is new or corrected from the API and index it (cron)
-	$(BIN)/python -m indexer.cli update
 
 test: $(VENV)/.installed-test node_modules/.package-lock.json ## run the whole test suite, browser tests included
 	$(BIN)/python -m pytest -q
