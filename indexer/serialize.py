@@ -10,13 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterable, Iterator
 
 from .records import Answer, answer_to_dict
 from .search import Hit, SearchResults
 
-_TAGS = re.compile(r"<[^>]+>")
 SUMMARY_CHARS = 300
 CSV_COLUMNS = (
     "id", "uin", "house", "status", "date_tabled", "date_answered", "date_corrected",
@@ -127,10 +125,6 @@ def _drain(buffer: io.StringIO) -> str:
 
 def _iso(day) -> str | None:
     return day.isoformat() if day else None
-
-
-def plain_snippet(snippet: str) -> str:
-    return _TAGS.sub("", snippet)
 
 
 def answer_summary(answer: Answer, chars: int = SUMMARY_CHARS) -> str:
