@@ -73,11 +73,16 @@ def lifecycle_index(lifecycle_index_dir) -> SearchIndex:
     index.close()
 
 
-@pytest.fixture(scope="session")
-def lifecycle_client(lifecycle_index_dir):
-    app = create_app({"TESTING": True, "INDEX_DIR": str(lifecycle_index_dir)})
+def client_over(index_dir: Path):
+    """Yield a test client of an app over `index_dir`, closing its searcher afterwards."""
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
     yield app.test_client()
     app.extensions["wrans_index"].close()
+
+
+@pytest.fixture(scope="session")
+def lifecycle_client(lifecycle_index_dir):
+    yield from client_over(lifecycle_index_dir)
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +90,4 @@ def awkward_client(tmp_path_factory):
     """A client over a temp index of three records with commas, quotes, newlines and formulas."""
     from .awkward import build_awkward_index
 
-    index_dir = build_awkward_index(tmp_path_factory)
-    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
-    yield app.test_client()
-    app.extensions["wrans_index"].close()
+    yield from client_over(build_awkward_index(tmp_path_factory))
