@@ -10,12 +10,13 @@ The total then comes from the child, which counted only the members it kept.
 
 from __future__ import annotations
 
+import signal
 import threading
 
 from whoosh import sorting
 from whoosh.collectors import CollapseCollector, TimeLimit, TimeLimitCollector
 
-from .errors import QueryTooComplex
+from .errors import SearchTimedOut
 
 
 class _TimedMatches(TimeLimitCollector):
@@ -41,12 +42,16 @@ def collect(searcher, final, limit: int, sortedby, facets: dict, time_limit: flo
         group = sorting.FieldFacet("group_key")
         collector = CollapseCollector(timed, group, limit=1, order=group)
     try:
-        searcher.search_with_collector(final, collector)
+        try:
+            searcher.search_with_collector(final, collector)
+        finally:
+            if timed.timer:
+                timed.timer.cancel()
+            if on_main:  # a timer that fired as the search ended must not interrupt what follows
+                signal.signal(signal.SIGALRM, signal.SIG_IGN)
     except TimeLimit:
-        raise QueryTooComplex("That search took too long: try fewer or more specific words.") from None
-    finally:
-        if timed.timer:
-            timed.timer.cancel()
+        raise SearchTimedOut("That search took too long: try again in a moment, "
+                             "or use fewer or more specific words.") from None
     # The child counts only the members it kept; CollapseCollector.count() would
     # subtract the collapsed ones a second time.
     return collector.results()

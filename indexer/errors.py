@@ -8,12 +8,15 @@
     │   ├── IndexMissing        no index yet: run `wrans index`
     │   ├── IndexCorrupt        the index cannot be opened: rebuild it
     │   └── IndexBusy           another run holds the update lock
-    └── QueryError              base for queries we refuse
-        ├── QuerySyntaxError    the query cannot be parsed (callers fall back to plain words)
-        ├── QueryTooComplex     over the length, term, wildcard or time budget
-        └── BadParameter        a filter, page or sort value that makes no sense
+    ├── QueryError              base for queries we refuse
+    │   ├── QuerySyntaxError    the query cannot be parsed (callers fall back to plain words)
+    │   ├── QueryTooComplex     over the length, term, wildcard or time budget
+    │   │   └── SearchTimedOut  ran past the time limit: 503, it may pass when less busy
+    │   └── BadParameter        a filter, page or sort value that makes no sense
+    └── Overloaded              this process already runs its most searches at once: 503
 
-Each class carries `status`, the HTTP status the web app answers with.
+Each class carries `status`, the HTTP status the web app answers with; the 503s
+also carry `retry_after`, the seconds a client should wait before trying again.
 """
 
 
@@ -68,3 +71,17 @@ class QueryTooComplex(QueryError):
 
 class BadParameter(QueryError):
     pass
+
+
+class SearchTimedOut(QueryTooComplex):
+    """The search ran out of time: a hard query, or a busy server, so 503 and Retry-After."""
+
+    status = 503
+    retry_after = 5
+
+
+class Overloaded(WransError):
+    """This process already runs as many searches as it may: 503 and Retry-After."""
+
+    status = 503
+    retry_after = 5

@@ -22,10 +22,12 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.endswith(".json")
 
 
-def _respond(status: int, title: str, message: str):
+def _respond(status: int, title: str, message: str, headers: dict | None = None):
     if _wants_json():
-        return jsonify({"error": {"status": status, "title": title, "message": message}}), status
-    return render_template("error.html", status=status, title=title, message=message), status
+        body = jsonify({"error": {"status": status, "title": title, "message": message}})
+    else:
+        body = render_template("error.html", status=status, title=title, message=message)
+    return body, status, headers or {}
 
 
 def _wrans_error(exc: WransError):
@@ -33,6 +35,10 @@ def _wrans_error(exc: WransError):
     if isinstance(exc, IndexError_):
         log.error("index unavailable: %s", exc)
         return _respond(status, "Search is unavailable", str(exc))
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:  # busy now, not broken: say when to come back
+        log.warning("search refused under load on %s: %s", request.path, exc)
+        return _respond(status, "Search is busy", str(exc), {"Retry-After": str(retry_after)})
     return _respond(status, "We could not run that search", str(exc))
 
 
