@@ -20,6 +20,12 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u202a-\u202e\u
 _SPACES = re.compile(r"\s+")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|\xa0|<br>)*</p>")
+_TAG = re.compile(r"<[^>]*>")
+_SAFE_TAG = re.compile(r"<(/?)([a-z0-9]+)")
+_VOID = {"br", "hr"}
+# Deeper than any real answer; beyond it the HTML is read as plain text (the tree
+# walk would exhaust Python's recursion limit).
+MAX_NESTING = 200
 
 _BLOCKS = {
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section", "article",
@@ -56,6 +62,8 @@ def text_from_html(fragment: str | None) -> str:
     if not fragment.strip():
         return ""
     soup = BeautifulSoup(fragment, "html.parser")
+    if _is_too_deep(soup):
+        return _SPACES.sub(" ", html_lib.unescape(_TAG.sub(" ", fragment))).strip()
     for tag in soup.find_all(_DROPPED):
         tag.decompose()
     blocks = _Blocks()
@@ -79,7 +87,31 @@ def safe_html_from_html(fragment: str | None) -> str:
         link_rel="noopener nofollow",
         strip_comments=True,
     )
-    return _EMPTY_PARAGRAPH.sub("", cleaned).strip()
+    cleaned = _EMPTY_PARAGRAPH.sub("", cleaned).strip()
+    if _safe_html_depth(cleaned) > MAX_NESTING:
+        return safe_html_from_html(html_lib.escape(text_from_html(fragment), quote=False))
+    return cleaned
+
+
+def _is_too_deep(soup: BeautifulSoup) -> bool:
+    """Whether any element sits more than MAX_NESTING elements deep (found without recursion)."""
+    stack = [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return True
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tag))
+    return False
+
+
+def _safe_html_depth(safe: str) -> int:
+    """The deepest nesting of well-formed (sanitised) HTML, counted from its tags."""
+    depth = deepest = 0
+    for closing, name in _SAFE_TAG.findall(safe):
+        if name not in _VOID:
+            depth += -1 if closing else 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 class _Blocks:

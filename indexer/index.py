@@ -166,12 +166,30 @@ def _write_state(index_dir: Path, watermark_ns: int, documents: int, **extra) ->
 
 
 def _document_from_path(path: Path) -> dict | None:
-    """Load, normalise and convert one record; log and skip what cannot be read."""
+    """Load, normalise and convert one record; log and skip what cannot be read.
+
+    Records come from outside, so any failure of one (deep nesting, numbers out
+    of range, text the index cannot write) skips that record, never the run.
+    """
     try:
-        return document_from_answer(answer_from_record(store.read_record(path)))
-    except (StoreError, ValueError, TypeError, KeyError) as exc:
-        log.warning("skipped %s: %s", path, exc)
-        return None
+        answer = answer_from_record(store.read_record(path))
+        if answer.id != store.question_id_from_path(path):
+            # An incremental run keeps only ids that name a file: it would drop this one again.
+            raise ValueError(f"holds question {answer.id}, not the one its file is named for")
+        return _writable(document_from_answer(answer))
+    except StoreError as exc:  # not JSON, not UTF-8, not a file: the message names it
+        log.warning("skipped %s", exc)
+    except Exception as exc:  # whatever else is wrong with one record, the run goes on
+        log.warning("skipped %s: %s: %s", path, type(exc).__name__, str(exc)[:300])
+    return None
+
+
+def _writable(doc: dict) -> dict:
+    """Return `doc` if Whoosh can write every text of it; raise ValueError otherwise."""
+    for value in doc.values():
+        if isinstance(value, str):
+            value.encode("utf-8")  # a lone surrogate would fail inside the writer, mid-run
+    return doc
 
 
 def _mtime_ns(path: Path) -> int:

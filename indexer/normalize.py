@@ -111,9 +111,10 @@ def _grouped(uins, dates) -> tuple[GroupedQuestion, ...]:
     dates = dates if isinstance(dates, list) else []
     by_uin = {}
     for item in dates:
-        if isinstance(item, dict) and item.get("questionUin"):
-            by_uin[str(item["questionUin"])] = date_from_api(item.get("dateTabled"))
-    return tuple(GroupedQuestion(str(u), by_uin.get(str(u))) for u in uins if u)
+        if isinstance(item, dict) and _one_line(item.get("questionUin")):
+            by_uin[_one_line(item["questionUin"])] = date_from_api(item.get("dateTabled"))
+    found = (_one_line(u) for u in uins)
+    return tuple(GroupedQuestion(u, by_uin.get(u)) for u in found if u)
 
 
 def _attachments(raw) -> tuple[Attachment, ...]:
@@ -151,5 +152,5 @@ def _int(value) -> int | None:
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON 1e400 is infinity
         return None
