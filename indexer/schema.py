@@ -135,7 +135,7 @@ def display_schema() -> fields.Schema:
 
 
 def _uin_order(uin: str) -> tuple:
-    digits = "".join(c for c in uin if c.isdigit())
+    digits = "".join(c for c in uin if c.isdecimal())  # "¹" is a digit int() refuses
     return (uin.rstrip("0123456789"), int(digits) if digits else 0, uin)
 
 
