@@ -31,6 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("wrans: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        from .damage import corrupt_index_error
+
+        corrupt = corrupt_index_error(exc, load_settings().index_dir)
+        if corrupt is None:
+            raise
+        print(f"wrans: {corrupt}", file=sys.stderr)  # damaged files a query read: rebuild
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:

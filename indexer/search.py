@@ -21,6 +21,7 @@ from whoosh import scoring, sorting
 
 from .answer_html import mark_words_in_html
 from .collecting import collect
+from .damage import opening_index
 from .errors import QueryError
 from .filters import FILTER_FIELDS, STATUSES, with_filters
 from .index import live_build, open_live_index, read_index_state
@@ -221,6 +222,10 @@ class SearchIndex:
 
     def _searcher(self):
         """Return this thread's searcher, reopened when the index moved on."""
+        with opening_index(self.index_dir):  # damaged files: IndexCorrupt, not a traceback
+            return self._open_searcher()
+
+    def _open_searcher(self):
         local = self._local
         build = live_build(self.index_dir)
         if getattr(local, "build", None) != build:

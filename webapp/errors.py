@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from indexer.damage import corrupt_index_error
 from indexer.errors import IndexError_, WransError
 
 log = logging.getLogger(__name__)
@@ -49,5 +50,9 @@ def _http_error(exc: HTTPException):
 
 
 def _unexpected(exc: Exception):
+    corrupt = corrupt_index_error(exc, current_app.config["INDEX_DIR"])
+    if corrupt is not None:  # damaged index files, found only when a query read them
+        log.error("index unreadable on %s", request.path, exc_info=exc)
+        return _wrans_error(corrupt)
     log.exception("unexpected error on %s", request.path)
     return _respond(500, "Something went wrong", "An unexpected error occurred; it has been logged.")
