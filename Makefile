@@ -6,6 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 SIZE   ?= 100000
+DURATION ?= 30
+CLIENTS  ?= 8
+WORKERS  ?= 2
 export PORT
 
 .DEFAULT_GOAL := help
@@ -51,10 +54,13 @@ test-fast: $(VENV)/.installed-test ## run the tests that need no browser
 	$(BIN)/python -m pytest -q -m "not browser"
 
 lint: $(VENV)/.installed-test ## check style with ruff
-	$(BIN)/python -m ruff check indexer webapp tests bench
+	$(BIN)/python -m ruff check indexer webapp tests bench loadtest
 
 bench: install ## benchmark build, update, search and web against SQLite FTS5 (SIZE=100000; ~20 min)
 	nice -n 10 $(BIN)/python -m bench.run --size $(SIZE)
+
+loadtest: install ## load gunicorn on loopback with normal and hostile requests (DURATION=30 CLIENTS=8 WORKERS=2)
+	nice -n 10 $(BIN)/python -m loadtest.run --duration $(DURATION) --clients $(CLIENTS) --workers $(WORKERS)
 
 clean: ## remove the virtualenv, the index and caches
 	rm -rf $(VENV) var node_modules .pytest_cache .ruff_cache .hypothesis *.egg-info

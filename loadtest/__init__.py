@@ -1,0 +1,1 @@
+"""A bounded load test of the production server on loopback: `python -m loadtest.run`."""
