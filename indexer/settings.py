@@ -51,6 +51,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Where the first `wrans update` starts when no previous run is recorded."),
     Setting("search_time_limit", "WRANS_SEARCH_TIME_LIMIT", "2.0",
             "Seconds one search may run before it is stopped with a message."),
+    Setting("max_concurrent_searches", "WRANS_MAX_CONCURRENT_SEARCHES", "4",
+            "Searches one web process runs at once; more get a 503 with Retry-After."),
+    Setting("search_queue_seconds", "WRANS_SEARCH_QUEUE_SECONDS", "1.0",
+            "Seconds a request waits for a free search slot before that 503."),
     Setting("host", "WRANS_HOST", "127.0.0.1", "Address `wrans serve` listens on."),
     Setting("port", "PORT", "5000", "Port `wrans serve` and `make run` listen on."),
 )
@@ -72,6 +76,8 @@ class Settings:
     update_lookback_days: int
     update_first_date: str
     search_time_limit: float
+    max_concurrent_searches: int
+    search_queue_seconds: float
     host: str
     port: int
 

@@ -20,6 +20,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         INDEX_DIR=str(settings.index_dir),
         SEARCH_TIME_LIMIT=settings.search_time_limit,
+        MAX_CONCURRENT_SEARCHES=settings.max_concurrent_searches,
+        SEARCH_QUEUE_SECONDS=settings.search_queue_seconds,
         SEND_FILE_MAX_AGE_DEFAULT=86400,
         JSON_SORT_KEYS=False,
         EXPORT_MAX_ROWS=MAX_EXPORT_ROWS,

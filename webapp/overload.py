@@ -26,10 +26,6 @@ SEARCH_ENDPOINTS = frozenset({
     "views.search", "views.answer", "api.api_search", "api.api_answer",
     "api.search_csv", "api.search_json", "feeds.search_atom",
 })
-DEFAULTS = {
-    "MAX_CONCURRENT_SEARCHES": 4,  # per process
-    "SEARCH_QUEUE_SECONDS": 1.0,  # how long a request waits for a slot before its 503
-}
 
 
 class SearchSlots:
@@ -50,8 +46,7 @@ class SearchSlots:
 
 
 def register(app) -> None:
-    for name, value in DEFAULTS.items():
-        app.config.setdefault(name, value)
+    """Limit searches per process to MAX_CONCURRENT_SEARCHES (settings: WRANS_MAX_CONCURRENT_SEARCHES)."""
     slots = SearchSlots(app.config["MAX_CONCURRENT_SEARCHES"], app.config["SEARCH_QUEUE_SECONDS"])
     app.extensions["wrans_search_slots"] = slots
 
