@@ -26,6 +26,7 @@ _VOID = {"br", "hr"}
 # Deeper than any real answer; beyond it the HTML is read as plain text (the tree
 # walk would exhaust Python's recursion limit).
 MAX_NESTING = 200
+MARK_CHARS = 100_000  # longer than real answers but for a few huge tables
 
 _BLOCKS = {
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section", "article",
@@ -187,15 +188,22 @@ def mark_words_in_html(fragment: str, words: frozenset[str], analyzer) -> str:
 
     Works on text nodes only, so tags and attributes are never touched; the
     analyzer is the index's, so stemmed forms are marked as the search matched them.
+    Only the first MARK_CHARS characters of text are looked at, so a huge answer
+    and a query from the URL cannot hold a worker for seconds.
     """
     if not fragment or not words:
         return fragment
     soup = BeautifulSoup(fragment, "html.parser")
+    budget = MARK_CHARS
     for node in list(soup.find_all(string=True)):
         if isinstance(node, Comment) or node.parent.name == "mark":
             continue
         text = str(node)
-        spans = [(t.startchar, t.endchar) for t in analyzer(text, chars=True, removestops=False)
+        if budget <= 0:
+            break
+        looked_at = text[:budget]
+        budget -= len(looked_at)
+        spans = [(t.startchar, t.endchar) for t in analyzer(looked_at, chars=True, removestops=False)
                  if t.text in words]
         if not spans:
             continue

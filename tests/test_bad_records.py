@@ -222,3 +222,13 @@ def test_searches_over_bad_records_are_served_cleanly(bad_client, url):
         assert json.loads(text)["results"]
     else:
         assert BeautifulSoup(text, "html.parser").find("h1")
+
+
+def test_marking_a_huge_answer_stops_after_a_budget_of_text():
+    from indexer.answer_html import MARK_CHARS, mark_words_in_html
+    from indexer.schema import english_analyzer
+
+    huge = "<p>" + "word " * (MARK_CHARS // 2) + "</p><p>" + "word " * 1000 + "</p>"
+    marked = mark_words_in_html(huge, frozenset({"word"}), english_analyzer())
+    assert 0 < marked.count("<mark>") <= MARK_CHARS // 5 + 1
+    assert marked.count("word") == MARK_CHARS // 2 + 1000  # nothing dropped, only left unmarked
