@@ -2,21 +2,27 @@
 
 The API data changes between runs the way Parliament's does (a holding answer
 replaced, a correction, a new answer, a withdrawal) and the next run must make
-all of it searchable and visible on the pages, touching only what changed.
+all of it searchable and visible on the pages, touching only what changed. Last,
+a real gunicorn (`wrans serve --workers 2`) keeps answering while updates commit,
+sees each commit without a restart, and its workers hold one searcher each.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import http.client
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -275,3 +281,112 @@ def wait_for(condition, seconds: float = 60) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.02)
+
+
+# The site during updates
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def wait_until_serving(port: int, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "the server exited"
+        try:
+            if get(port, "/healthz")[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("the server did not start")
+
+
+def worker_pids(master: int) -> list[int]:
+    """Children of the gunicorn master, from /proc."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def open_index_files(pid: int, index_dir: Path) -> list[str]:
+    """What one process holds open under `index_dir` (deleted files end in " (deleted)")."""
+    targets = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(str(index_dir)):
+            targets.append(target)
+    return targets
+
+
+@pytest.fixture
+def served(env, tmp_path):
+    summary_of(run_update(env))  # the first update builds the index the server starts on
+    port = free_port()
+    command = [sys.executable, "-m", "indexer.cli", "serve", "--workers", "2", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_serving(port, server)
+        yield port, server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_the_site_serves_through_updates_and_finds_what_they_add(api, env, served, tmp_path):
+    port, master = served
+    statuses: list[int] = []
+    stop = threading.Event()
+
+    def search_all_the_while():
+        while not stop.is_set():
+            statuses.append(get(port, "/search?q=answer")[0])
+
+    clients = [threading.Thread(target=search_all_the_while) for _ in range(2)]
+    for client in clients:
+        client.start()
+    try:
+        before = json.loads(get(port, "/healthz")[1])
+        change_the_api(api)
+        summary_of(run_update(env))
+        for n in range(3):  # more commits: each replaces the workers' searchers
+            api.records[NEW_ID]["value"]["answerText"] = f"<p>marmaladeferries revision {n}</p>"
+            api.records[NEW_ID]["value"]["dateAnswered"] = f"{time.strftime('%Y-%m-%d')}T0{n}:00:00"
+            summary_of(run_update(env))
+    finally:
+        stop.set()
+        for client in clients:
+            client.join(timeout=60)
+
+    assert statuses and set(statuses) == {200}, sorted(set(statuses))
+    for _ in range(6):  # every worker, not just one, must see the last commit
+        status, body = get(port, "/search?q=marmaladeferries")
+        assert status == 200 and b"revision 2" in body
+    after = json.loads(get(port, "/healthz")[1])
+    assert after["index_generation"] > before["index_generation"]
+    assert after["last_update"] >= before["last_update"]
+    live_files = sum(1 for f in (tmp_path / "index" / "live").resolve().iterdir() if f.is_file())
+    for pid in worker_pids(master):  # one searcher each: no deleted files held, no pile of old ones
+        held = open_index_files(pid, tmp_path / "index")
+        assert not [t for t in held if t.endswith("(deleted)")], held
+        assert len(held) <= live_files, (len(held), live_files)
