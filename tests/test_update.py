@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import fcntl
 import http.client
 import json
 import os
@@ -242,9 +243,15 @@ def test_a_second_update_or_index_exits_at_once_while_one_runs(api, env):
     assert search_ids(env, "marmaladeferries") == {NEW_ID}
 
 
-@pytest.mark.parametrize("stage", ["scrape", "index"])
+@pytest.mark.parametrize("stage", ["scrape", "index", "commit"])
 def test_kill_9_anywhere_then_the_next_run_completes(api, env, stage, tmp_path):
-    if stage == "scrape":
+    if stage == "commit":  # an incremental run killed while its Whoosh writer is open
+        summary_of(run_update(env))
+        add_api_copies(api, 2000, dated=TODAY)
+        victim = start_update(env)
+        wait_for(lambda: whoosh_writer_active(tmp_path / "index"))
+        time.sleep(0.3)
+    elif stage == "scrape":
         api.add_fault("slow", target=TO_CORRECT, delay=30.0)
         victim = start_update(env)
         wait_for_request(api, TO_CORRECT)
@@ -256,6 +263,9 @@ def test_kill_9_anywhere_then_the_next_run_completes(api, env, stage, tmp_path):
         time.sleep(0.5)
     victim.send_signal(signal.SIGKILL)
     victim.communicate(timeout=10)  # reaps it and closes its pipes
+    if stage == "commit":
+        assert update_state(env)["until"]  # the first run's state, untouched by the killed one
+        update_state_file(env).unlink()  # so the check below holds for every stage
     assert update_state(env) == {}  # killed before success: nothing recorded
     api.faults.clear()
     match = summary_of(run_update(env, timeout=300))
@@ -264,12 +274,32 @@ def test_kill_9_anywhere_then_the_next_run_completes(api, env, stage, tmp_path):
     assert search_ids(env, "zeppelinfields") == set() and live_build(tmp_path / "index").is_dir()
 
 
-def add_api_copies(api, count: int) -> None:
+def add_api_copies(api, count: int, dated: str | None = None) -> None:
     sample = list(api.records.values())
     for n in range(count):
         record = json.loads(json.dumps(sample[n % len(sample)]))
         record["value"]["id"] = 3_000_000 + n
+        if dated:
+            record["value"]["dateAnswered"] = dated
         api.records[3_000_000 + n] = record
+
+
+def update_state_file(env) -> Path:
+    return Path(env["WRANS_STATE_DIR"]) / "update.json"
+
+
+def whoosh_writer_active(index_dir: Path) -> bool:
+    """Is a Whoosh writer open on the live build? (Its write lock is a flock: try it.)"""
+    lock_file = index_dir / "live" / "MAIN_WRITELOCK"
+    if not lock_file.exists():
+        return False
+    with open(lock_file, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
 
 
 def wait_for_request(api, question_id: int) -> None:
