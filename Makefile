@@ -12,7 +12,7 @@ WORKERS  ?= 2
 export PORT
 
 .DEFAULT_GOAL := help
-.PHONY: help install run index serve test test-fast lint bench screenshots loadtest clean
+.PHONY: help install run index update serve test test-fast lint bench screenshots loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ install: $(VENV)/.installed ## create .venv and install wrans
 
 index: install ## index new and changed records from scraped/ (builds the index the first time)
 	$(BIN)/python -m indexer.cli index
+
+update: install ## fetch what is new or corrected from the API and index it (what cron runs)
+	$(BIN)/python -m indexer.cli update
 
 run: index ## install, index the bundled sample, serve on http://127.0.0.1:$(PORT)
 	$(BIN)/python -m indexer.cli serve --port $(PORT)

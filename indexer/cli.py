@@ -21,7 +21,7 @@ log = logging.getLogger("wrans")
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+    logging.basicConfig(level=logging.WARNING if is_quiet(args) else logging.INFO,
                         format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
     try:
         return args.run(args, load_settings()) or 0
@@ -39,6 +39,13 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"wrans: {corrupt}", file=sys.stderr)  # damaged files a query read: rebuild
         return 1
+
+
+def is_quiet(args) -> bool:
+    """Log warnings only with -q, and for `wrans update` under cron (no terminal) unless -v."""
+    if args.quiet:
+        return True
+    return args.command == "update" and not args.verbose and not sys.stderr.isatty()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,6 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     scrape.add_argument("--refetch", action="store_true",
                         help="fetch every listed detail, even when the stored copy looks current")
     scrape.set_defaults(run=cmd_scrape)
+
+    update = commands.add_parser(
+        "update", help="fetch what is new or corrected since the last update and index it (for cron)",
+        description="Scrape from the last successful update minus the lookback (the first run from "
+                    "WRANS_UPDATE_FIRST_DATE) to today, re-check holding answers, and upsert what "
+                    "changed. Prints one summary line; logs only warnings without a terminal.")
+    update.add_argument("--since", type=_day, metavar="YYYY-MM-DD",
+                        help="list from this day instead of the last successful update minus the lookback")
+    update.add_argument("-v", "--verbose", action="store_true",
+                        help="log progress even without a terminal (under cron)")
+    update.set_defaults(run=cmd_update)
 
     stats = commands.add_parser("stats", help="print index statistics as JSON")
     stats.set_defaults(run=cmd_stats)
@@ -150,6 +168,16 @@ def cmd_scrape(args, settings) -> int:
     for failure in summary.failures:
         log.warning("failed: %s", failure)
     return 1 if summary.failed else 0
+
+
+def cmd_update(args, settings) -> int:
+    from .update import update
+
+    report = update(settings, since=args.since)
+    print(report.line())
+    for failure in report.scrape.failures:
+        log.warning("not fetched (tried again next run): %s", failure)
+    return 0
 
 
 def _day(text: str) -> dt.date:

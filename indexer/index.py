@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.query import Term
 
 from . import store
 from .errors import IndexCorrupt, IndexMissing, StoreError
@@ -112,22 +113,26 @@ def rebuild_index(data_dir: Path, index_dir: Path) -> IndexReport:
     return report
 
 
-def update_index(data_dir: Path, index_dir: Path, paths: Iterable[Path] | None = None) -> IndexReport:
+def update_index(data_dir: Path, index_dir: Path, paths: Iterable[Path] | None = None,
+                 **state) -> IndexReport:
     """Upsert changed records into the live index and drop ids no longer stored.
 
-    With `paths`, index exactly those records; otherwise every record written
-    since the last run's watermark. Builds from scratch when there is no index.
+    With `paths`, index those records as well as every record written since the
+    last run's watermark (so records another run stored are never missed);
+    without, just the latter. Builds from scratch when there is no index.
+    `state` is saved with the index state after the commit (e.g. `last_update`).
     """
     if not index_exists(index_dir):
-        return rebuild_index(data_dir, index_dir)
+        report = rebuild_index(data_dir, index_dir)
+        if state:
+            store.write_state(Path(index_dir), STATE, {**read_index_state(index_dir), **state})
+        return report
     started = time.monotonic()
     watermark = time.time_ns()
     report = IndexReport("update")
     all_paths = list(store.iter_record_paths(data_dir))
-    if paths is None:
-        since = read_index_state(index_dir).get("watermark_ns", 0)
-        paths = [p for p in all_paths if _mtime_ns(p) > since]
-    paths = list(paths)
+    since = read_index_state(index_dir).get("watermark_ns", 0)
+    paths = sorted({*map(Path, paths or ()), *(p for p in all_paths if _mtime_ns(p) > since)})
     stored_ids = {str(store.question_id_from_path(p)) for p in all_paths}
     ix = open_live_index(index_dir)
     writer = ix.writer(**WRITER_OPTIONS)
@@ -149,9 +154,20 @@ def update_index(data_dir: Path, index_dir: Path, paths: Iterable[Path] | None =
     report.indexed, report.removed = len(docs), len(vanished)
     report.documents = ix.doc_count()
     ix.close()
-    _write_state(index_dir, watermark, report.documents)
+    _write_state(index_dir, watermark, report.documents, **state)
     report.seconds = time.monotonic() - started
     return report
+
+
+def ids_with_status(index_dir: Path, status: str) -> list[int]:
+    """Ids of the indexed answers tagged with `status` (e.g. "holding"), smallest first."""
+    ix = open_live_index(index_dir)
+    try:
+        with ix.searcher() as searcher:
+            docnums = searcher.docs_for_query(Term("status", status))
+            return sorted(int(searcher.stored_fields(n)["id"]) for n in docnums)
+    finally:
+        ix.close()
 
 
 def read_index_state(index_dir: Path) -> dict:

@@ -1,4 +1,8 @@
-"""The run lock: one `wrans update`, `wrans index` or `wrans scrape` at a time.
+"""The run lock: one `wrans update` or `wrans index` at a time (the index writers).
+
+`wrans scrape` does not take it: it only writes records atomically, so a backfill
+can run while cron keeps updating; the next `wrans index` or update picks up what
+it stored (records newer than the index watermark).
 
 It is a kernel `flock` (through the filelock library) on a file that is never
 deleted, so it dies with its process: a run killed with -9 never blocks the next.

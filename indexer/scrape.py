@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -56,6 +57,8 @@ class Summary:
     requests: int = 0
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)
+    written: list[int] = field(default_factory=list)  # ids stored new or changed, in order
+    failed_ids: list[int] = field(default_factory=list)  # ids whose detail was 404
 
     def line(self) -> str:
         return (f"scrape: {self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
@@ -63,8 +66,13 @@ class Summary:
 
 
 def scrape(settings: Settings, since: date, until: date, house: str | None = None,
-           refetch: bool = False) -> Summary:
-    """Store every question answered or corrected from `since` to `until`, resuming a stopped run."""
+           refetch: bool = False, also_ids: Iterable[int] = ()) -> Summary:
+    """Store every question answered or corrected from `since` to `until`, resuming a stopped run.
+
+    `also_ids` are fetched too unless the listing already took them: `wrans update`
+    passes the questions whose stored answer is still a holding answer, since the
+    substantive answer may come after the question leaves the date window.
+    """
     store.sweep_temporary_files(settings.data_dir)
     state = ScrapeState(settings.state_dir, since, house, date.today())
     with ApiClient(settings) as client:
@@ -72,6 +80,10 @@ def scrape(settings: Settings, since: date, until: date, house: str | None = Non
         try:
             for filter_name, from_param, to_param in FILTERS:
                 run.walk(filter_name, (from_param, to_param), Window(since, until))
+            extra = [i for i in dict.fromkeys(also_ids) if i not in run.seen]
+            for question_id in progress(extra, "re-checking", unit="questions"):
+                run.seen.add(question_id)
+                run.fetch(question_id)
         except BaseException:
             log.warning("stopped early: %s", run.finish_summary().line())
             raise
@@ -157,15 +169,22 @@ class ScrapeRun:
         if not self.refetch and is_current(self.stored_record(question_id), listed):
             self.summary.unchanged += 1
             return
+        self.fetch(question_id)
+
+    def fetch(self, question_id: int) -> None:
+        """Fetch one question's detail and store it; a 404 is counted as failed, not raised."""
         try:
             record = self.client.question(question_id)
         except NotFound as exc:
             self.summary.failed += 1
+            self.summary.failed_ids.append(question_id)
             self.summary.failures.append(str(exc))
             log.warning("skipped: %s", exc)
             return
         outcome = store.write_record(self.data_dir, record)
         setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
+        if outcome != "unchanged":
+            self.summary.written.append(question_id)
 
     def stored_record(self, question_id: int) -> dict | None:
         path = store.record_path(self.data_dir, question_id)
