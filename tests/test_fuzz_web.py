@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -103,3 +104,17 @@ def test_echoed_values_are_escaped_where_they_are_shown(client):
         soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
         shown = [soup.get_text(), *(box.get("value", "") for box in soup.find_all("input"))]
         assert any(MARKUP.strip('"') in text for text in shown), url  # shown, as text
+
+
+@pytest.mark.parametrize("method, url, status", [
+    ("POST", "/search?q=x", 405), ("PUT", "/api/search", 405), ("DELETE", "/answers/90000001", 405),
+    ("TRACE", "/", 405), ("HEAD", "/search?q=tax", 200), ("GET", "/static/..%2f..%2fpyproject.toml", 404),
+    ("GET", "/static/../../pyproject.toml", 404), ("GET", "/answers/1%00", 404),
+    ("GET", "/answers/99999999999999999999999", 404), ("GET", "/" + "a" * 10_000, 404),
+    ("GET", "/search.csv?q=tax&" + "x=1&" * 5000, 200), ("GET", "/api/answers/90000001.json", 404),
+])
+def test_odd_methods_and_paths_get_a_plain_status(client, method, url, status):
+    response = client.open(url, method=method)
+    assert response.status_code == status
+    if url.startswith("/api/") and status != 200:
+        assert response.get_json()["error"]["status"] == status
