@@ -123,3 +123,15 @@ def test_concurrent_requests_over_a_threaded_server_get_answers_or_503s(app_over
     assert all(retry for status, retry in statuses if status == 503)
     assert any(status == 200 for status, _ in statuses)
     assert csv_response.status == 200 and len(csv_rows) > 20
+
+
+def test_a_timer_firing_after_the_search_cannot_interrupt_what_follows(sample_index):
+    """Whoosh's timer sends SIGALRM; one that fires as a search ends must not raise in the page code."""
+    import os
+    import signal
+    import time
+
+    assert threading.current_thread() is threading.main_thread()  # the alarm path, as in gunicorn
+    sample_index.search(SearchRequest(q="department"))
+    os.kill(os.getpid(), signal.SIGALRM)  # what a late timer does
+    time.sleep(0.01)  # the handler, if any, runs here and would raise TimeLimit
