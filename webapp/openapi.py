@@ -94,7 +94,7 @@ def _json(schema_name: str, description: str) -> dict:
 
 def _errors(*codes: int) -> dict:
     meaning = {400: "Bad parameter or query", 404: "No such answer",
-               503: "No search index yet (run `wrans index`)"}
+               503: "No usable index (run `wrans index`), or busy: try again after Retry-After seconds"}
     return {str(code): _json("Error", meaning[code]) for code in codes}
 
 
@@ -127,14 +127,14 @@ def _paths() -> dict:
             "responses": {"200": {"description": "CSV with a header row",
                                   "content": {"text/csv": {"schema": _s("string")}}},
                           "400": {"description": "Bad parameter or query"},
-                          "503": {"description": "No search index yet"}}}},
+                          "503": {"description": "No usable index, or busy (see Retry-After)"}}}},
         "/search.atom": {"get": {
             "summary": "Atom feed of the newest 50 answers of a search",
             "parameters": SEARCH_PARAMETERS,
             "responses": {"200": {"description": "Atom 1.0 feed",
                                   "content": {"application/atom+xml": {"schema": _s("string")}}},
                           "400": {"description": "Bad parameter or query"},
-                          "503": {"description": "No search index yet"}}}},
+                          "503": {"description": "No usable index, or busy (see Retry-After)"}}}},
     }
 
 
