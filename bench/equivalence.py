@@ -31,6 +31,7 @@ def dump(index_dir: Path, mix: list[dict]) -> list[dict]:
                 try:
                     found = index.search(request)
                     row = {"total": found.total, "ids": [h.answer.id for h in found.hits],
+                           "scores": [h.score if sort == "relevance" else None for h in found.hits],
                            "facets": {k: [list(p) for p in v] for k, v in found.facets.items()}}
                 except Exception as exc:  # a refused query must be refused by both
                     row = {"error": type(exc).__name__}
@@ -42,7 +43,7 @@ def compare(before: list[dict], after: list[dict]) -> list[str]:
     """One line per (query, sort, page) whose total, ids, facets or error differ."""
     out = []
     for a, b in zip(before, after, strict=True):
-        for key in ("error", "total", "ids", "facets"):
+        for key in ("error", "total", "ids", "scores", "facets"):
             if a.get(key) != b.get(key):
                 out.append(f"{a['cls']} {a['q']!r} {a['sort']} p{a['page']}: {key} "
                            f"{_short(a.get(key))} -> {_short(b.get(key))}")

@@ -36,6 +36,7 @@ from .records import Answer
 from .schema import answer_from_stored, english_analyzer
 from .snippets import SNIPPET_CHARS, passages
 from .spelling import suggest_spelling
+from .weighting import CachedLengthBM25F
 
 __all__ = ["FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex", "SearchRequest",
            "SearchResults", "Hit", "MarkedAnswer"]
@@ -248,7 +249,7 @@ class SearchIndex:
             local.build = build
         searcher = getattr(local, "searcher", None)
         if searcher is None or searcher.reader().generation() != local.ix.latest_generation():
-            fresh = local.ix.searcher(weighting=WEIGHTING)
+            fresh = local.ix.searcher(weighting=CachedLengthBM25F(B=WEIGHTING.B, K1=WEIGHTING.K1))
             if searcher is not None:
                 searcher.close()
             local.searcher = searcher = fresh
