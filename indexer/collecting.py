@@ -52,6 +52,7 @@ class Collected:
 def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: float,
             date_checks=()) -> Collected:
     """Match `final` once; raise QueryTooComplex when it outruns `time_limit`."""
+    tables.warm(sort, facets, date_checks)  # reading a new segment's columns is not the query's time
     collector = _OnePass(tables, limit, sort, date_checks)
     collector.start_timer(time_limit, threading.current_thread() is threading.main_thread())
     try:

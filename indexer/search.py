@@ -23,7 +23,7 @@ from .answer_html import mark_words_in_html
 from .cache import GenerationCache
 from .collecting import Collected, collect
 from .errors import QueryError
-from .facets import FACET_COLUMNS, SearcherTables
+from .facets import FACET_COLUMNS, SearcherTables, SegmentArrays
 from .filters import FILTER_FIELDS, STATUSES, with_cached_filters
 from .index import live_build, open_live_index, read_index_state
 from .query import (
@@ -124,6 +124,7 @@ class SearchIndex:
         self._local = threading.local()
         self._analyzer = english_analyzer()
         self._matchings = GenerationCache(cached_matchings)
+        self._segments = SegmentArrays()
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Run one search; raise QueryError subclasses for queries we refuse."""
@@ -260,7 +261,7 @@ class SearchIndex:
         """This thread's cached arrays for `searcher`, built on first use after a reopen."""
         local = self._local
         if getattr(local, "tables", None) is None:
-            local.tables = SearcherTables(searcher.reader(), searcher.schema)
+            local.tables = SearcherTables(searcher.reader(), searcher.schema, self._segments)
         return local.tables
 
     def _hit(self, searcher, docnum: int, score, words: frozenset[str]) -> Hit:

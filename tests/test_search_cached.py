@@ -165,6 +165,8 @@ def test_a_new_commit_is_seen_at_once(corpus_index):
         record = _record(299)
         record["value"].update(id=corpus.FIRST_ID + SIZE, heading="Zyxwvutsrq", uin="99999",
                                dateAnswered="2024-02-29T00:00:00", groupedQuestions=[])
+        # a value no older segment holds: numbered after the ones the cached segments use
+        record["value"]["askingMember"] = {**record["value"]["askingMember"], "name": "Ada Newmember"}
         path = record_path(data_dir, corpus.FIRST_ID + SIZE)
         path.write_bytes(canonical_bytes(record))
         before = index.search(SearchRequest(sort="newest", answered_from=dt.date(2024, 2, 29),
@@ -172,6 +174,7 @@ def test_a_new_commit_is_seen_at_once(corpus_index):
         update_index(data_dir, index_dir, paths=[path])
         after = index.search(request)
         assert (after.total, _page(after)) == (1, [corpus.FIRST_ID + SIZE])
+        assert after.facets["asker"] == [("Ada Newmember", 1)]
         dated = index.search(SearchRequest(sort="newest", answered_from=dt.date(2024, 2, 29),
                                            answered_to=dt.date(2024, 2, 29)))
         assert dated.total == before.total + 1
