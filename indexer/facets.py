@@ -53,7 +53,7 @@ class SegmentArrays:
         self._values: dict[str, list[str]] = {}
         self._numbers: dict[str, dict[bytes, int]] = {}
         self._arrays: dict[tuple, array] = {}
-        self._lock = threading.Lock()  # threads of one process share the numbering
+        self._lock = threading.RLock()  # threads share the numbering; readers nest
 
     def values(self, column: str) -> list[str]:
         return self._values.setdefault(column, [""])
@@ -65,6 +65,25 @@ class SegmentArrays:
     def numbers(self, leaf, column: str) -> array:
         """docnum -> the raw unsigned integer of a numeric column in one segment."""
         return self._cached(leaf, ("num", column), lambda: array("Q", _column_values(leaf, column)))
+
+    def date_keys(self, leaf, reverse: bool, has_dated: bool) -> array:
+        """One integer per document so a plain sort reproduces the (dated, date) facets.
+
+        Undated questions ("dated" 0) sort after every dated one in both orders, as
+        `MultiFacet([dated desc, date])` does; ties keep docnum order (sorts are
+        stable). Raw dates are unsigned 64-bit; halved they fit a signed key and
+        keep their order (they are whole days of microseconds apart).
+        """
+        def read():
+            dates = self.numbers(leaf, "date_answered")
+            sign = -1 if reverse else 1
+            if not has_dated:
+                return array("q", [sign * (v >> 1) for v in dates])
+            dated_values = self.values("dated")
+            dated = self.ordinals(leaf, "dated")
+            return array("q", [sign * (v >> 1) if dated_values[o] == "1" else UNDATED
+                               for v, o in zip(dates, dated, strict=True)])
+        return self._cached(leaf, ("key", reverse, has_dated), read)
 
     def forget_except(self, leaves) -> None:
         """Drop arrays of segments no searcher uses any more (merged or removed)."""
@@ -158,22 +177,11 @@ class SearcherTables:
         return out
 
     def _date_keys(self, reverse: bool) -> array:
-        """One integer per document so a plain sort reproduces the (dated, date) facets.
-
-        Undated questions ("dated" 0) sort after every dated one in both orders, as
-        `MultiFacet([dated desc, date])` does; ties keep docnum order (sorts are
-        stable). Raw dates are unsigned 64-bit; halved they fit a signed key and
-        keep their order (they are whole days of microseconds apart).
-        """
-        dates = self.dates.get("date_answered")
-        if "dated" in self._schema:
-            dated_values = self._segments.values("dated")
-            dated = [dated_values[o] == "1" for o in self._joined_ordinals("dated")]
-        else:
-            dated = [True] * self.doc_count_all
-        sign = -1 if reverse else 1
-        return array("q", [sign * (dates[d] >> 1) if dated[d] and dates is not None else
-                           (0 if dated[d] else UNDATED) for d in range(self.doc_count_all)])
+        """Sort keys per docnum, joined from per-segment keys (`SegmentArrays.date_keys`)."""
+        if "date_answered" not in self._schema:
+            return array("q", bytes(8 * self.doc_count_all))  # nothing to sort by: docnum order
+        has_dated = "dated" in self._schema
+        return self._joined(lambda leaf: self._segments.date_keys(leaf, reverse, has_dated), "q")
 
 
 def _segment_id(leaf) -> str:
