@@ -34,7 +34,7 @@ from .query import (
 )
 from .records import Answer
 from .schema import answer_from_stored, english_analyzer
-from .snippets import SNIPPET_CHARS, passages
+from .snippets import SNIPPET_CHARS, passages, snippet_analyzer
 from .spelling import suggest_spelling
 from .weighting import CachedLengthBM25F
 
@@ -123,6 +123,7 @@ class SearchIndex:
         self.time_limit = time_limit
         self._local = threading.local()
         self._analyzer = english_analyzer()
+        self._snippet_analyzer = snippet_analyzer(self._analyzer)
         self._matchings = GenerationCache(cached_matchings)
         self._segments = SegmentArrays()
 
@@ -266,7 +267,7 @@ class SearchIndex:
 
     def _hit(self, searcher, docnum: int, score, words: frozenset[str]) -> Hit:
         answer = answer_from_stored(searcher.stored_fields(docnum))
-        snippets = passages(self._analyzer, answer.question_text, answer.answer_text, words)
+        snippets = passages(self._snippet_analyzer, answer.question_text, answer.answer_text, words)
         return Hit(answer=answer, snippets=snippets, score=score)
 
 
