@@ -153,9 +153,13 @@ class SearchIndex:
             return cached
         parsed = parse_user_query(request.q, searcher.schema)
         user_query = bound_expansions(parsed.query, searcher.reader())
-        final, checks = with_cached_filters(with_proximity(user_query, request.q), request)
+        sort = _sort_name(request.sort)
+        # The proximity clause only reorders by score: a date sort needs none, and it
+        # would still read positions for every match.
+        ranked = with_proximity(user_query, request.q) if sort == "relevance" else user_query
+        final, checks = with_cached_filters(ranked, request)
         found = collect(searcher, self._tables(searcher), final, limit=max(needed, CACHED_HITS),
-                        sort=_sort_name(request.sort), facets=FACETS, time_limit=self.time_limit,
+                        sort=sort, facets=FACETS, time_limit=self.time_limit,
                         date_checks=_raw_checks(checks, searcher.schema))
         matching = _Matching(
             found=found, understood=parsed.understood, notice=parsed.notice,
