@@ -188,3 +188,43 @@ def test_exports_use_the_same_pass(corpus_index):
     with SearchIndex(index_dir) as index:
         total, answers = index.iter_answers(request, limit=50)
         assert (total, [a.id for a in answers]) == (expected["total"], expected["ids"][:50])
+
+
+@pytest.mark.parametrize("in_thread", [False, True])
+def test_a_slow_search_is_stopped_by_the_time_limit(corpus_index, monkeypatch, in_thread):
+    """On the main thread and in a worker thread: the timer flag is checked per match."""
+    import threading
+    import time
+
+    from indexer import collecting
+    from indexer.errors import QueryTooComplex
+
+    _, index_dir = corpus_index
+    keep = collecting._OnePass._keep
+    outcome = {}
+
+    def slow_keep(self, docnum):
+        time.sleep(0.002)  # 300 matches: 0.6 s, well past the limit
+        return keep(self, docnum)
+
+    def run():
+        with SearchIndex(index_dir, time_limit=0.1, cached_matchings=0) as index:
+            started = time.monotonic()
+            try:
+                index.search(SearchRequest(q=""))
+            except QueryTooComplex as exc:
+                outcome["error"] = str(exc)
+            outcome["seconds"] = time.monotonic() - started
+            monkeypatch.setattr(collecting._OnePass, "_keep", keep)
+            outcome["after"] = index.search(SearchRequest(q="")).total  # the next search is unharmed
+
+    monkeypatch.setattr(collecting._OnePass, "_keep", slow_keep)
+    if in_thread:
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join(10)
+    else:
+        run()
+    assert "too long" in outcome["error"]
+    assert outcome["seconds"] < 0.5
+    assert outcome["after"] > 0
