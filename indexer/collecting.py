@@ -1,57 +1,181 @@
-"""Running a query under a time limit, one hit per question group, with facet counts.
+"""Running a query once: top hits, exact total, facet counts, one hit per question group.
 
-Whoosh 2.7.4's wrappers do not compose as documented: a `TimeLimitCollector` around
-a `CollapseCollector` skips the collapsing (it drives the grandchild directly), and
-a collapse that swaps a group's member miscounts totals and facets. So the time
-limit sits inside the collapse and checks its clock per match, and a group is
-ordered by its own key, so its first-visited member is kept and never swapped.
-The total then comes from the child, which counted only the members it kept.
+One pass over the matches does everything `/search` needs, reading the searcher's
+cached tables (`facets.SearcherTables`) instead of Whoosh columns:
+
+- groups collapse to the first member visited (docnum order), as Whoosh's
+  `CollapseCollector` with the group key as its order did;
+- the total and the facets count the kept members only, over every match: no
+  block-quality skipping (it would drop matches from the counts) and no second
+  pass for `len(results)`;
+- date-range filters that the query covers only by whole years are checked
+  exactly here, against the cached date column;
+- relevance keeps the top `limit` by (score, docnum) like `TopCollector`; date
+  sorts rank the kept docnums by the cached sort keys (stable, so ties keep
+  index order like `SortingCollector`).
+
+The time limit is a timer flag checked per match, plus SIGALRM on the main thread
+so a slow matcher is interrupted too (Whoosh's `TimeLimitCollector` mechanism).
 """
 
 from __future__ import annotations
 
+import heapq
+import os
 import signal
 import threading
+from dataclasses import dataclass, field
 
-from whoosh import sorting
-from whoosh.collectors import CollapseCollector, TimeLimit, TimeLimitCollector
+from whoosh.collectors import Collector, TimeLimit
 
 from .errors import SearchTimedOut
 
-
-class _TimedMatches(TimeLimitCollector):
-    """A time limit that also holds when an outer collector drives the matching."""
-
-    def matches(self):
-        for sub_docnum in self.child.matches():
-            if self.timedout:
-                raise TimeLimit
-            yield sub_docnum
+REPLACE_EVERY = 512  # matches between simplifications of the matcher tree (exhausted parts)
 
 
-def collect(searcher, final, limit: int, sortedby, facets: dict, time_limit: float):
-    """Return Whoosh results for `final`; `len()` of them is the exact, collapsed total."""
-    base = searcher.collector(
-        limit=limit, sortedby=sortedby,
-        groupedby={name: sorting.FieldFacet(col, maptype=sorting.Count) for name, col in facets.items()},
-    )
-    on_main = threading.current_thread() is threading.main_thread()
-    timed = _TimedMatches(base, time_limit, use_alarm=on_main)
-    collector = timed
-    if "group_key" in searcher.schema:  # an index built before grouping simply is not collapsed
-        group = sorting.FieldFacet("group_key")
-        collector = CollapseCollector(timed, group, limit=1, order=group)
-    try:
-        try:
-            searcher.search_with_collector(final, collector)
-        finally:
-            if timed.timer:
-                timed.timer.cancel()
-            if on_main:  # a timer that fired as the search ended must not interrupt what follows
-                signal.signal(signal.SIGALRM, signal.SIG_IGN)
+@dataclass
+class Collected:
+    """What one pass found: the exact total, the top docnums in order, facet counts."""
+
+    total: int
+    docnums: list[int]
+    scores: list[float | None]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    limit: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """True when `docnums` holds every match, so any longer page is answered too."""
+        return len(self.docnums) >= self.total
+
+
+def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: float,
+            date_checks=()) -> Collected:
+    """Match `final` once; raise SearchTimedOut when it outruns `time_limit`."""
+    tables.warm(sort, facets, date_checks)  # reading a new segment's columns is not the query's time
+    collector = _OnePass(tables, limit, sort, date_checks)
+    try:  # the timer starts inside: with a tiny limit it can fire before start_timer returns
+        collector.start_timer(time_limit, threading.current_thread() is threading.main_thread())
+        searcher.search_with_collector(final, collector)
     except TimeLimit:
         raise SearchTimedOut("That search took too long: try again in a moment, "
                              "or use fewer or more specific words.") from None
-    # The child counts only the members it kept; CollapseCollector.count() would
-    # subtract the collapsed ones a second time.
-    return collector.results()
+    finally:
+        collector.stop_timer()
+    return collector.collected(facets)
+
+
+class _OnePass(Collector):
+    """A Whoosh collector doing collapse, filters, count, top-N and facets in one loop."""
+
+    def __init__(self, tables, limit: int, sort: str, date_checks):
+        self.tables = tables
+        self.limit = max(1, limit)
+        self.sort = sort
+        self.checks = [(tables.dates[column], lo, hi) for column, lo, hi in date_checks]
+        self.timedout = False
+        self.timer = None
+
+    def prepare(self, top_searcher, q, context):
+        """Skip scoring altogether for date sorts: only the docnums matter."""
+        if self.sort != "relevance":
+            context = context.set(weighting=None)
+        Collector.prepare(self, top_searcher, q, context)
+        self.kept: list[int] = []
+        self.heap: list[tuple[float, int]] = []
+        self.seen: set[int] = set()
+
+    def collect_matches(self):
+        if self.sort == "relevance":
+            self._scored()
+        else:
+            keep = self._keep
+            for sub in self.matcher.all_ids():
+                if self.timedout:
+                    raise TimeLimit
+                keep(self.offset + sub)
+
+    def _keep(self, docnum: int) -> bool:
+        """Apply date checks and the collapse; record and return True for a kept match."""
+        for values, lo, hi in self.checks:
+            if not lo <= values[docnum] <= hi:
+                return False
+        groups = self.tables.groups
+        if groups is not None:
+            group = groups[docnum]
+            if group:
+                if group in self.seen:
+                    return False
+                self.seen.add(group)
+        self.kept.append(docnum)
+        return True
+
+    def _scored(self):
+        """Step through every match, scoring only the kept ones into a top-N heap."""
+        matcher, offset, keep = self.matcher.replace(0), self.offset, self._keep
+        heap, limit = self.heap, self.limit
+        countdown = REPLACE_EVERY
+        while matcher.is_active():
+            if self.timedout:
+                raise TimeLimit
+            docnum = offset + matcher.id()
+            if keep(docnum):
+                score = matcher.score()
+                if len(heap) < limit:
+                    heapq.heappush(heap, (score, -docnum))
+                elif score > heap[0][0]:
+                    heapq.heapreplace(heap, (score, -docnum))
+            matcher.next()
+            countdown -= 1
+            if not countdown:
+                matcher, countdown = matcher.replace(0), REPLACE_EVERY
+
+    def collect(self, sub_docnum):  # pragma: no cover - collect_matches never calls it
+        raise NotImplementedError
+
+    def sort_key(self, sub_docnum):  # pragma: no cover
+        raise NotImplementedError
+
+    def results(self):  # pragma: no cover - callers use collected()
+        raise NotImplementedError
+
+    def collected(self, facets) -> Collected:
+        """The top docnums in order, the total and the counts of `facets` (names)."""
+        if self.sort == "relevance":
+            ranked = sorted(self.heap, reverse=True)
+            docnums, scores = [-d for _, d in ranked], [s for s, _ in ranked]
+        else:
+            keys = self.tables.newest_keys if self.sort == "newest" else self.tables.oldest_keys
+            docnums = heapq.nsmallest(self.limit, self.kept, key=keys.__getitem__)
+            scores = [None] * len(docnums)
+        tables = self.tables.facets
+        counts = {name: tables[name].counts(self.kept) for name in facets if name in tables}
+        return Collected(total=len(self.kept), docnums=docnums, scores=scores, facets=counts,
+                         limit=self.limit)
+
+    # The time limit, as in whoosh.collectors.TimeLimitCollector.
+
+    def start_timer(self, seconds: float, use_alarm: bool) -> None:
+        self.use_alarm = use_alarm and hasattr(signal, "SIGALRM")
+        if self.use_alarm:
+            signal.signal(signal.SIGALRM, _raise_time_limit)
+        self.timer = threading.Timer(seconds, self._time_up)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def stop_timer(self) -> None:
+        if getattr(self, "use_alarm", False):  # first: a late alarm must not interrupt what follows
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        if self.timer:
+            self.timer.cancel()
+        self.timer = None
+
+    def _time_up(self) -> None:
+        self.timer = None
+        self.timedout = True
+        if self.use_alarm:
+            os.kill(os.getpid(), signal.SIGALRM)
+
+
+def _raise_time_limit(signum, frame):
+    raise TimeLimit

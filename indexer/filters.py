@@ -41,8 +41,27 @@ def with_filters(user_query: query.Query, request) -> query.Query:
     return query.And([user_query, query.ConstantScoreQuery(query.And(clauses), 0.0)])
 
 
-def filter_clauses(request) -> list[query.Query]:
-    """One clause per filter; several values of one filter are ORed."""
+def with_cached_filters(user_query: query.Query, request) -> tuple[query.Query, list[tuple]]:
+    """Like `with_filters`, but date ranges match whole years and come back as exact checks.
+
+    Returns the query and `(date_field, first, last)` bounds to check per match
+    against the searcher's cached date columns (`collecting.collect`): year terms
+    are cheap postings, while a `DateRange` expands trie terms on every query.
+    """
+    clauses = filter_clauses(request, years_only=True)
+    checks = [(date_field, _start_of(start), _end_of(end))
+              for date_field, _year_field, start, end in _date_filters(request)]
+    if not clauses:
+        return user_query, checks
+    return query.And([user_query, query.ConstantScoreQuery(query.And(clauses), 0.0)]), checks
+
+
+def filter_clauses(request, years_only: bool = False) -> list[query.Query]:
+    """One clause per filter; several values of one filter are ORed.
+
+    With `years_only`, a date range becomes the years it touches (the caller checks
+    the exact days).
+    """
     by_name: dict[str, list[str]] = {}
     for name, value in request.filters:
         if name in FILTER_FIELDS:
@@ -51,11 +70,29 @@ def filter_clauses(request) -> list[query.Query]:
                for name, values in by_name.items()]
     if request.has_attachments is not None:
         clauses.append(query.Term("has_attachments", request.has_attachments))
-    for fields, start, end in ((("date_answered", "year"), request.answered_from, request.answered_to),
-                               (("date_tabled", "year_tabled"), request.tabled_from, request.tabled_to)):
-        if start or end:
-            clauses.append(date_clause(*fields, start, end))
+    for date_field, year_field, start, end in _date_filters(request):
+        clauses.append(year_clause(year_field, start, end) if years_only
+                       else date_clause(date_field, year_field, start, end))
     return clauses
+
+
+def _date_filters(request) -> list[tuple]:
+    """`(date_field, year_field, first, last)` for each date range set, open ends filled in."""
+    out = []
+    for date_field, year_field, start, end in (
+            ("date_answered", "year", request.answered_from, request.answered_to),
+            ("date_tabled", "year_tabled", request.tabled_from, request.tabled_to)):
+        if start or end:
+            out.append((date_field, year_field, start or dt.date(FIRST_YEAR, 1, 1),
+                        end or dt.date(dt.date.today().year + 1, 12, 31)))
+    return out
+
+
+def year_clause(year_field: str, start: dt.date, end: dt.date):
+    """Match every year from `start` to `end`, partial years included."""
+    if start > end:
+        return query.NullQuery
+    return query.Or([query.Term(year_field, str(year)) for year in range(start.year, end.year + 1)])
 
 
 def date_clause(date_field: str, year_field: str, start: dt.date | None, end: dt.date | None):

@@ -17,13 +17,15 @@ from functools import partial
 from html import escape
 from pathlib import Path
 
-from whoosh import scoring, sorting
+from whoosh import scoring
 
 from .answer_html import mark_words_in_html
-from .collecting import collect
+from .cache import GenerationCache
+from .collecting import Collected, collect
 from .damage import opening_index
 from .errors import QueryError
-from .filters import FILTER_FIELDS, STATUSES, with_filters
+from .facets import FACET_COLUMNS, SearcherTables, SegmentArrays
+from .filters import FILTER_FIELDS, STATUSES, with_cached_filters
 from .index import live_build, open_live_index, read_index_state
 from .query import (
     bound_expansions,
@@ -33,8 +35,9 @@ from .query import (
 )
 from .records import Answer
 from .schema import answer_from_stored, english_analyzer
-from .snippets import SNIPPET_CHARS, passages
+from .snippets import SNIPPET_CHARS, passages, snippet_analyzer
 from .spelling import suggest_spelling
+from .weighting import CachedLengthBM25F
 
 __all__ = ["FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex", "SearchRequest",
            "SearchResults", "Hit", "MarkedAnswer"]
@@ -42,8 +45,11 @@ __all__ = ["FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex", "SearchR
 PAGE_SIZE = 20
 MAX_PAGE = 500
 SORTS = ("relevance", "newest", "oldest")
-FACETS = {"dept": "dept_facet", "house": "house_facet", "party": "party_facet",
-          "year": "year", "asker": "asker_facet"}
+FACETS = FACET_COLUMNS
+# Matchings kept per process (keyed without the page) and how many hits each keeps:
+# pages 1-5 of a search come from one matching.
+CACHED_MATCHINGS = 256
+CACHED_HITS = 5 * PAGE_SIZE
 RELATED = 5
 # BM25F as tuned by bench/known_item.py against SQLite FTS5 (see its results file).
 WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
@@ -113,34 +119,55 @@ class SearchResults:
 class SearchIndex:
     """The index as seen by one process: searches, single answers, statistics."""
 
-    def __init__(self, index_dir: Path, time_limit: float = 2.0):
+    def __init__(self, index_dir: Path, time_limit: float = 2.0, cached_matchings: int = CACHED_MATCHINGS):
         self.index_dir = Path(index_dir)
         self.time_limit = time_limit
         self._local = threading.local()
         self._analyzer = english_analyzer()
+        self._snippet_analyzer = snippet_analyzer(self._analyzer)
+        self._matchings = GenerationCache(cached_matchings)
+        self._segments = SegmentArrays()
 
     def search(self, request: SearchRequest) -> SearchResults:
         """Run one search; raise QueryError subclasses for queries we refuse."""
         started = time.monotonic()
         searcher = self._searcher()
+        matching = self._matching(searcher, request)
+        start = (request.page - 1) * request.page_size
+        hits = [self._hit(searcher, docnum, score, matching.words) for docnum, score in
+                zip(matching.found.docnums[start:start + request.page_size],
+                    matching.found.scores[start:start + request.page_size], strict=True)]
+        return SearchResults(
+            request=request, total=matching.found.total, hits=hits,
+            understood=matching.understood, notice=matching.notice,
+            facets={name: matching.found.facets.get(name, []) for name in FACETS},
+            seconds=time.monotonic() - started, suggestion=matching.suggestion,
+        )
+
+    def _matching(self, searcher, request: SearchRequest) -> _Matching:
+        """Match `request` (any page) or reuse the matching cached for this generation."""
+        identity = (self._local.build, searcher.reader().generation())
+        key = replace(request, page=1)
+        needed = request.page * request.page_size
+        cached = self._matchings.get(identity, key)
+        if cached is not None and (needed <= len(cached.found.docnums) or cached.found.complete):
+            return cached
         parsed = parse_user_query(request.q, searcher.schema)
         user_query = bound_expansions(parsed.query, searcher.reader())
-        scored = with_proximity(user_query, request.q)
-        results = collect(searcher, with_filters(scored, request),
-                          limit=request.page * request.page_size,
-                          sortedby=_sort_facets(request.sort, searcher.schema),
-                          facets=FACETS, time_limit=self.time_limit)
-        total = len(results)  # exact and free: faceting visits every match anyway
-        start = (request.page - 1) * request.page_size
-        words = highlight_words(user_query, self._analyzer)
-        hits = [self._hit(hit, words) for hit in results[start:start + request.page_size]]
-        suggestion = suggest_spelling(request.q, searcher.reader()) if request.q.strip() else None
-        return SearchResults(
-            request=request, total=total, hits=hits,
-            understood=parsed.understood, notice=parsed.notice,
-            facets={name: _facet_counts(results.groups(name)) for name in FACETS},
-            seconds=time.monotonic() - started, suggestion=suggestion,
-        )
+        sort = _sort_name(request.sort)
+        # The proximity clause only reorders by score: a date sort needs none, and it
+        # would still read positions for every match.
+        ranked = with_proximity(user_query, request.q) if sort == "relevance" else user_query
+        final, checks = with_cached_filters(ranked, request)
+        found = collect(searcher, self._tables(searcher), final, limit=max(needed, CACHED_HITS),
+                        sort=sort, facets=FACETS, time_limit=self.time_limit,
+                        date_checks=_raw_checks(checks, searcher.schema))
+        matching = _Matching(
+            found=found, understood=parsed.understood, notice=parsed.notice,
+            words=highlight_words(user_query, self._analyzer),
+            suggestion=suggest_spelling(request.q, searcher.reader()) if request.q.strip() else None)
+        self._matchings.put(identity, key, matching)
+        return matching
 
     def related(self, answer: Answer, limit: int = RELATED) -> list[Answer]:
         """Answers most like this one (its heading, question and answer as the example)."""
@@ -170,13 +197,12 @@ class SearchIndex:
         """
         searcher = self._searcher()
         parsed = parse_user_query(request.q, searcher.schema)
-        final = with_filters(bound_expansions(parsed.query, searcher.reader()), request)
-        results = collect(searcher, final, limit=max(1, limit),
-                          sortedby=_sort_facets(request.sort, searcher.schema),
-                          facets={}, time_limit=self.time_limit)
-        # Read stored fields by docnum: Hit objects would cache every record until the end.
-        docnums = [results.docnum(n) for n in range(min(max(0, limit), results.scored_length()))]
-        return len(results), (answer_from_stored(searcher.stored_fields(d)) for d in docnums)
+        final, checks = with_cached_filters(bound_expansions(parsed.query, searcher.reader()), request)
+        found = collect(searcher, self._tables(searcher), final, limit=max(1, limit),
+                        sort=_sort_name(request.sort), facets=(), time_limit=self.time_limit,
+                        date_checks=_raw_checks(checks, searcher.schema))
+        docnums = found.docnums[:max(0, limit)]
+        return found.total, (answer_from_stored(searcher.stored_fields(d)) for d in docnums)
 
     def get_answer(self, question_id: int) -> Answer | None:
         """Return one answer by id, or None when the index does not hold it."""
@@ -234,33 +260,43 @@ class SearchIndex:
             local.build = build
         searcher = getattr(local, "searcher", None)
         if searcher is None or searcher.reader().generation() != local.ix.latest_generation():
-            fresh = local.ix.searcher(weighting=WEIGHTING)
+            fresh = local.ix.searcher(weighting=CachedLengthBM25F(B=WEIGHTING.B, K1=WEIGHTING.K1))
             if searcher is not None:
                 searcher.close()
             local.searcher = searcher = fresh
+            local.tables = None
         return searcher
 
-    def _hit(self, hit, words: frozenset[str]) -> Hit:
-        answer = answer_from_stored(hit.fields())
-        snippets = passages(self._analyzer, answer.question_text, answer.answer_text, words)
-        return Hit(answer=answer, snippets=snippets, score=hit.score)
+    def _tables(self, searcher) -> SearcherTables:
+        """This thread's cached arrays for `searcher`, built on first use after a reopen."""
+        local = self._local
+        if getattr(local, "tables", None) is None:
+            local.tables = SearcherTables(searcher.reader(), searcher.schema, self._segments)
+        return local.tables
+
+    def _hit(self, searcher, docnum: int, score, words: frozenset[str]) -> Hit:
+        answer = answer_from_stored(searcher.stored_fields(docnum))
+        snippets = passages(self._snippet_analyzer, answer.question_text, answer.answer_text, words)
+        return Hit(answer=answer, snippets=snippets, score=score)
 
 
-def _sort_facets(sort: str, schema):
-    """Sort on the sortable date column only; ties fall back to index order, which is stable."""
-    # `dated` first: questions without an answer date go last in both orders.
-    if "dated" not in schema:  # an index built before `dated` existed: dates only
-        return {"newest": sorting.FieldFacet("date_answered", reverse=True),
-                "oldest": sorting.FieldFacet("date_answered")}.get(sort)
-    if sort == "newest":
-        return sorting.MultiFacet([sorting.FieldFacet("dated", reverse=True),
-                                   sorting.FieldFacet("date_answered", reverse=True)])
-    if sort == "oldest":
-        return sorting.MultiFacet([sorting.FieldFacet("dated", reverse=True),
-                                   sorting.FieldFacet("date_answered")])
-    return None
+@dataclass(frozen=True)
+class _Matching:
+    """Everything about a search but its page: what one `collect` pass found, and the words."""
+
+    found: Collected
+    understood: str
+    notice: str | None
+    words: frozenset[str]
+    suggestion: str | None
 
 
-def _facet_counts(groups: dict) -> list[tuple[str, int]]:
-    pairs = [(str(k), v) for k, v in groups.items() if k not in (None, "", b"")]
-    return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))
+def _sort_name(sort: str) -> str:
+    """The collector's order: "newest", "oldest" or "relevance" for anything else."""
+    return sort if sort in ("newest", "oldest") else "relevance"
+
+
+def _raw_checks(checks, schema) -> list[tuple]:
+    """Date bounds as the raw integers the date columns hold, for comparing per match."""
+    return [(name, schema[name].to_column_value(first), schema[name].to_column_value(last))
+            for name, first, last in checks]

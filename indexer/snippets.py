@@ -10,8 +10,10 @@ from __future__ import annotations
 from html import escape
 
 from whoosh import highlight
+from whoosh.analysis import Filter, Token
 
 SNIPPET_CHARS = 300
+MEMO_WORDS = 200_000  # distinct words remembered by `snippet_analyzer` before it starts again
 
 
 def passages(analyzer, question: str, answer: str, words: frozenset[str]) -> list[str]:
@@ -28,8 +30,21 @@ def _marked(analyzer, text: str, words: frozenset[str], top: int) -> list[str]:
     # charlimit=None: matches past Whoosh's default 32 KB would give empty snippets.
     fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=90, charlimit=None)
     formatter = highlight.HtmlFormatter(tagname="mark", between="\x00")
-    marked = highlight.highlight(text, words, analyzer, fragmenter, formatter, top=top)
+    marked = highlight.highlight(text, words, analyzer, fragmenter, formatter, top=top,
+                                 scorer=_earliest_first, minscore=(1,))
     return [part.strip() for part in marked.split("\x00") if "<mark" in part]
+
+
+def _earliest_first(fragment) -> tuple:
+    """Whoosh's passage score, ties going to the earlier passage.
+
+    Whoosh breaks ties between equally good passages by comparing the objects'
+    memory addresses (`Fragment.__lt__`), so the same answer could show different
+    passages from one call to the next; with the position in the key it never
+    compares fragments. Compared with `minscore=(1,)`, exactly the passages whose
+    score reaches 1 are kept, as before.
+    """
+    return highlight.BasicFragmentScorer()(fragment), -fragment.startchar
 
 
 def opening(text: str) -> str:
@@ -37,3 +52,44 @@ def opening(text: str) -> str:
     text = " ".join(text.split())
     cut = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …" if len(text) > SNIPPET_CHARS else text
     return escape(cut)
+
+
+def snippet_analyzer(analyzer):
+    """`analyzer` with its filters run once per distinct word: the same tokens, faster.
+
+    Highlighting re-analyses every shown answer; lowercasing, accent folding, stop
+    words and stemming depend only on the word, so their result is remembered.
+    """
+    tokenizer, *filters = analyzer.items
+    return tokenizer | _RememberedFilters(filters)
+
+
+class _RememberedFilters(Filter):
+    """Replay what `filters` make of each word (text and stopped flag) from a dict."""
+
+    def __init__(self, filters):
+        self.filters = list(filters)
+        self.memo: dict[str, tuple[str, bool]] = {}
+
+    def __call__(self, tokens):
+        memo = self.memo
+        for token in tokens:
+            found = memo.get(token.text)
+            if found is None:
+                found = self._normalise(token.text)
+                if len(memo) >= MEMO_WORDS:
+                    memo.clear()
+                memo[token.text] = found
+            token.text, token.stopped = found
+            yield token
+
+    def _normalise(self, text: str) -> tuple[str, bool]:
+        token = Token(positions=False, chars=False, removestops=False, mode="query")
+        token.text, token.stopped = text, False
+        stream = iter([token])
+        for step in self.filters:
+            stream = step(stream)
+        out = list(stream)
+        if len(out) != 1:  # the analyzer's filters map one word to one token
+            raise ValueError(f"filters changed the number of tokens for {text!r}")
+        return out[0].text, bool(out[0].stopped)

@@ -1,0 +1,194 @@
+"""Per-searcher tables: docnum -> small integers, read once per segment.
+
+Whoosh reads a sortable column value with a seek, a read and a decode per
+document; doing that for five facets, the group key and the sort date of every
+match was two thirds of a common-word search (docs/performance.md). A segment's
+documents never change, so each column of a segment is read once into an `array`
+and kept (`SegmentArrays`) while that segment exists; a searcher's tables are the
+concatenation of its segments' arrays, so reopening after a commit that added one
+small segment reads only that segment. Deleted documents keep their slots (their
+values are never looked at: they never match).
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from collections import Counter
+from functools import cached_property
+
+# Facet name -> the sortable column it counts (the names `/search` shows).
+FACET_COLUMNS = {"dept": "dept_facet", "house": "house_facet", "party": "party_facet",
+                 "year": "year", "asker": "asker_facet"}
+GROUP_COLUMN = "group_key"
+GROUP_PREFIX = b"group:"  # other keys ("id:123") name one question, so never collapse
+DATE_COLUMNS = ("date_answered", "date_tabled")
+# Sort key of documents without an answer date: after every dated one, in both orders.
+UNDATED = (1 << 63) - 1
+
+
+class FacetTable:
+    """One facet column as ordinals: `values[ordinals[docnum]]`; ordinal 0 is "no value"."""
+
+    def __init__(self, values: list[str], ordinals: array):
+        self.values = values
+        self.ordinals = ordinals
+
+    def counts(self, docnums) -> list[tuple[str, int]]:
+        """Count `docnums` by value, most first then by name, without the empty value."""
+        counted = Counter(map(self.ordinals.__getitem__, docnums))
+        counted.pop(0, None)
+        pairs = [(self.values[o], n) for o, n in counted.items()]
+        return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))
+
+
+class SegmentArrays:
+    """Per-segment arrays of one index, kept across searchers; values numbered index-wide.
+
+    Numbers only grow (a value keeps its ordinal for the life of the process), so
+    arrays of old and new segments concatenate without renumbering.
+    """
+
+    def __init__(self):
+        self._values: dict[str, list[str]] = {}
+        self._numbers: dict[str, dict[bytes, int]] = {}
+        self._arrays: dict[tuple, array] = {}
+        self._lock = threading.RLock()  # threads share the numbering; readers nest
+
+    def values(self, column: str) -> list[str]:
+        return self._values.setdefault(column, [""])
+
+    def ordinals(self, leaf, column: str, only_prefix: bytes = b"") -> array:
+        """docnum -> ordinal of `column` in one segment (0: empty, or not `only_prefix`)."""
+        return self._cached(leaf, ("ord", column), lambda: self._read_ordinals(leaf, column, only_prefix))
+
+    def numbers(self, leaf, column: str) -> array:
+        """docnum -> the raw unsigned integer of a numeric column in one segment."""
+        return self._cached(leaf, ("num", column), lambda: array("Q", _column_values(leaf, column)))
+
+    def date_keys(self, leaf, reverse: bool, has_dated: bool) -> array:
+        """One integer per document so a plain sort reproduces the (dated, date) facets.
+
+        Undated questions ("dated" 0) sort after every dated one in both orders, as
+        `MultiFacet([dated desc, date])` does; ties keep docnum order (sorts are
+        stable). Raw dates are unsigned 64-bit; halved they fit a signed key and
+        keep their order (they are whole days of microseconds apart).
+        """
+        def read():
+            dates = self.numbers(leaf, "date_answered")
+            sign = -1 if reverse else 1
+            if not has_dated:
+                return array("q", [sign * (v >> 1) for v in dates])
+            dated_values = self.values("dated")
+            dated = self.ordinals(leaf, "dated")
+            return array("q", [sign * (v >> 1) if dated_values[o] == "1" else UNDATED
+                               for v, o in zip(dates, dated, strict=True)])
+        return self._cached(leaf, ("key", reverse, has_dated), read)
+
+    def forget_except(self, leaves) -> None:
+        """Drop arrays of segments no searcher uses any more (merged or removed)."""
+        keep = {_segment_id(leaf) for leaf, _ in leaves}
+        with self._lock:
+            for key in [k for k in self._arrays if k[0] not in keep]:
+                del self._arrays[key]
+
+    def _cached(self, leaf, what: tuple, read) -> array:
+        key = (_segment_id(leaf), *what)
+        with self._lock:
+            found = self._arrays.get(key)
+            if found is None or len(found) != leaf.doc_count_all():
+                found = self._arrays[key] = read()
+            return found
+
+    def _read_ordinals(self, leaf, column: str, only_prefix: bytes) -> array:
+        values = self.values(column)
+        numbers = self._numbers.setdefault(column, {b"": 0})
+        out = array("I")
+        for value in _column_values(leaf, column):
+            number = numbers.get(value)
+            if number is None:
+                if not value.startswith(only_prefix):
+                    number = 0
+                else:
+                    number = numbers[value] = len(values)
+                    values.append(value.decode("utf-8"))
+            out.append(number)
+        return out
+
+
+class SearcherTables:
+    """The arrays one searcher's searches share; each is built on first use."""
+
+    def __init__(self, reader, schema, segments: SegmentArrays | None = None):
+        self._leaves = list(reader.leaf_readers())
+        self._schema = schema
+        self._segments = segments or SegmentArrays()
+        self._segments.forget_except(self._leaves)
+        self.doc_count_all = reader.doc_count_all()
+
+    def warm(self, sort: str, facets, date_checks) -> None:
+        """Build what a search will read, so the build is not timed as part of the search."""
+        self.groups  # noqa: B018 - a cached property, read for its side effect
+        if date_checks or sort in ("newest", "oldest"):
+            self.dates  # noqa: B018
+        if sort == "newest":
+            self.newest_keys  # noqa: B018
+        elif sort == "oldest":
+            self.oldest_keys  # noqa: B018
+        if facets:
+            self.facets  # noqa: B018
+
+    @cached_property
+    def facets(self) -> dict[str, FacetTable]:
+        """Every facet of FACET_COLUMNS present in the schema."""
+        return {name: FacetTable(self._segments.values(column), self._joined_ordinals(column))
+                for name, column in FACET_COLUMNS.items() if column in self._schema}
+
+    @cached_property
+    def groups(self) -> array | None:
+        """docnum -> group number (0: a question of its own), or None without `group_key`."""
+        if GROUP_COLUMN not in self._schema:
+            return None
+        return self._joined_ordinals(GROUP_COLUMN, GROUP_PREFIX)
+
+    @cached_property
+    def dates(self) -> dict[str, array]:
+        """Date column -> its raw sortable integers per docnum (for range checks and sorting)."""
+        return {name: self._joined(lambda leaf, name=name: self._segments.numbers(leaf, name), "Q")
+                for name in DATE_COLUMNS if name in self._schema}
+
+    @cached_property
+    def newest_keys(self) -> array:
+        """Sort key per docnum for newest first: dated answers by date descending."""
+        return self._date_keys(reverse=True)
+
+    @cached_property
+    def oldest_keys(self) -> array:
+        """Sort key per docnum for oldest first: dated answers by date ascending."""
+        return self._date_keys(reverse=False)
+
+    def _joined_ordinals(self, column: str, only_prefix: bytes = b"") -> array:
+        return self._joined(lambda leaf: self._segments.ordinals(leaf, column, only_prefix), "I")
+
+    def _joined(self, per_segment, typecode: str) -> array:
+        out = array(typecode)
+        for leaf, _offset in self._leaves:
+            out.extend(per_segment(leaf))
+        return out
+
+    def _date_keys(self, reverse: bool) -> array:
+        """Sort keys per docnum, joined from per-segment keys (`SegmentArrays.date_keys`)."""
+        if "date_answered" not in self._schema:
+            return array("q", bytes(8 * self.doc_count_all))  # nothing to sort by: docnum order
+        has_dated = "dated" in self._schema
+        return self._joined(lambda leaf: self._segments.date_keys(leaf, reverse, has_dated), "q")
+
+
+def _segment_id(leaf) -> str:
+    segment = leaf.segment() if hasattr(leaf, "segment") else None
+    return segment.segment_id() if segment is not None else str(id(leaf))
+
+
+def _column_values(leaf, column: str):
+    """One segment's raw column values in docnum order, deleted documents included."""
+    return leaf.column_reader(column, translate=False)

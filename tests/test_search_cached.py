@@ -1,0 +1,230 @@
+"""The one-pass collector, the per-searcher tables and the result cache against an oracle.
+
+The index: 300 synthetic answers (bench.corpus) with a few question groups made
+by hand, updated once so it has two segments and deleted documents. The oracle
+asks Whoosh for every match with its plain unlimited collector (no tables, no
+cache, exact `DateRange` filters), then collapses groups, counts facets and sorts
+from the stored records in Python, so a wrong facet count, total, date filter,
+sort order or a stale cache shows up as a difference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import replace
+
+import pytest
+
+from bench import corpus
+from indexer.filters import with_filters
+from indexer.index import open_live_index, rebuild_index, update_index
+from indexer.query import bound_expansions, parse_user_query, with_proximity
+from indexer.schema import answer_from_stored, group_key
+from indexer.search import WEIGHTING, SearchIndex, SearchRequest
+from indexer.store import canonical_bytes, record_path
+
+SIZE, SEED = 300, 3
+GROUPS = ((10, 11), (50, 51, 52), (120, 121), (200, 201))  # record indices asked as one group
+
+
+def _record(i: int, revision: int = 0) -> dict:
+    """Corpus record `i`, with the members of GROUPS made into real question groups."""
+    record = corpus.make_record(i, SIZE, SEED, revision)
+    for members in GROUPS:
+        if i in members:
+            first = corpus.make_record(members[0], SIZE, SEED)["value"]
+            uins = [str(5000 + m) for m in members]
+            record["value"].update(house="Commons", uin=str(5000 + i), dateAnswered=first["dateAnswered"],
+                                   groupedQuestions=[u for u in uins if u != str(5000 + i)])
+    return record
+
+
+def _write(data_dir, indices, revision=0):
+    paths = []
+    for i in indices:
+        record = _record(i, revision)
+        path = record_path(data_dir, record["value"]["id"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(canonical_bytes(record))
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def corpus_index(tmp_path_factory):
+    """(data_dir, index_dir): two segments, the second rewriting 40 answers (so 40 deleted docs)."""
+    data_dir = tmp_path_factory.mktemp("cached-data")
+    index_dir = tmp_path_factory.mktemp("cached-index")
+    _write(data_dir, range(SIZE))
+    rebuild_index(data_dir, index_dir)
+    update_index(data_dir, index_dir, paths=_write(data_dir, [*range(0, SIZE, 7)[:40], 50, 51, 52], 1))
+    return data_dir, index_dir
+
+
+def _words(index_dir) -> list[str]:
+    """Answer words found in about 60 %, 30 %, 15 %, 5 % and 2 % of the answers."""
+    ix = open_live_index(index_dir)
+    with ix.searcher() as searcher:
+        terms = [(searcher.doc_frequency("answer", t), t.decode()) for t in searcher.lexicon("answer")]
+    terms = [(df, t) for df, t in terms if t.isalpha() and len(t) > 3]
+    shares = (0.6, 0.3, 0.15, 0.05, 0.02)
+    return [min(terms, key=lambda term: abs(term[0] - share * SIZE))[1] for share in shares]
+
+
+def _oracle(index_dir, request: SearchRequest) -> dict:
+    """Total, facets and every hit id in order, from Whoosh's plain search and the records."""
+    ix = open_live_index(index_dir)
+    with ix.searcher(weighting=WEIGHTING) as searcher:
+        parsed = parse_user_query(request.q, searcher.schema)
+        final = with_filters(with_proximity(bound_expansions(parsed.query, searcher.reader()), request.q),
+                             request)
+        results = searcher.search(final, limit=None)
+        scores = {results.docnum(n): results.score(n) for n in range(results.scored_length())}
+        kept, seen = [], set()
+        for docnum in sorted(scores):
+            answer = answer_from_stored(searcher.stored_fields(docnum))
+            key = group_key(answer)
+            if key not in seen:
+                seen.add(key)
+                kept.append((docnum, answer))
+    if request.sort == "relevance":
+        kept.sort(key=lambda da: (-scores[da[0]], da[0]))
+    else:
+        sign = -1 if request.sort == "newest" else 1
+        kept.sort(key=lambda da: (da[1].date_answered is None,
+                                  sign * (da[1].date_answered or dt.date.min).toordinal(), da[0]))
+    answers = [a for _, a in kept]
+    values = {"dept": lambda a: a.department, "house": lambda a: a.house,
+              "party": lambda a: a.asking_member.party if a.asking_member else None,
+              "asker": lambda a: a.asking_member.name if a.asking_member else None,
+              "year": lambda a: str(a.date_answered.year) if a.date_answered else None}
+    facets = {name: sorted(((k, n) for k, n in Counter(map(f, answers)).items() if k),
+                           key=lambda kv: (-kv[1], kv[0])) for name, f in values.items()}
+    return {"total": len(answers), "ids": [a.id for a in answers], "facets": facets}
+
+
+def _requests(index_dir):
+    common, second, third, rare, rarer = _words(index_dir)
+    data = open_live_index(index_dir)
+    with data.searcher() as searcher:
+        some = answer_from_stored(searcher.document(id=str(corpus.FIRST_ID + 77)))
+    base = [SearchRequest(q=common), SearchRequest(q=f"{common} {second}"), SearchRequest(q=rare),
+            SearchRequest(q=f"{second} OR {rarer}"), SearchRequest(q=f"{common[:3]}*"),
+            SearchRequest(q=""), SearchRequest(q=third, filters=(("dept", some.department),)),
+            SearchRequest(q="", filters=(("house", "Lords"),)),
+            # partial years at both ends, and within one year
+            SearchRequest(q=common, answered_from=dt.date(2016, 3, 14), answered_to=dt.date(2021, 8, 2)),
+            SearchRequest(q="", answered_from=some.date_answered, answered_to=some.date_answered),
+            SearchRequest(q=second, tabled_from=dt.date(2019, 6, 1)),
+            SearchRequest(q="", answered_to=dt.date(2015, 12, 31),
+                          filters=(("party", some.asking_member.party),))]
+    return [replace(r, sort=sort, page_size=9) for r in base for sort in ("relevance", "newest", "oldest")]
+
+
+def _page(results) -> list[int]:
+    return [hit.answer.id for hit in results.hits]
+
+
+def test_totals_facets_and_pages_match_the_oracle(corpus_index):
+    _, index_dir = corpus_index
+    index = SearchIndex(index_dir)
+    matched = 0
+    try:
+        for request in _requests(index_dir):
+            expected = _oracle(index_dir, request)
+            matched += expected["total"] > 2 * request.page_size  # enough for pages 2 and 3
+            for page in (1, 2, 3, 2):  # pages 2 and 3 come from the cached matching, then page 2 again
+                got = index.search(replace(request, page=page))
+                start = (page - 1) * request.page_size
+                assert (got.total, _page(got)) == (expected["total"],
+                                                   expected["ids"][start:start + request.page_size]), request
+                assert got.facets == expected["facets"], request
+    finally:
+        index.close()
+    assert matched >= 24  # of 36: most requests page through real results
+
+
+def test_groups_collapse_to_one_hit(corpus_index):
+    _, index_dir = corpus_index
+    with SearchIndex(index_dir) as index:
+        everything = index.search(SearchRequest(page_size=500))
+    ids = {hit.answer.id for hit in everything.hits}
+    assert everything.total == SIZE - sum(len(g) - 1 for g in GROUPS) == len(ids)
+    for members in GROUPS:
+        assert len(ids & {corpus.FIRST_ID + m for m in members}) == 1
+
+
+def test_a_new_commit_is_seen_at_once(corpus_index):
+    """The cached matching and tables belong to one generation: a commit invalidates them."""
+    data_dir, index_dir = corpus_index
+    with SearchIndex(index_dir) as index:
+        request = SearchRequest(q="zyxwvutsrq")
+        assert index.search(request).total == 0
+        assert index.search(request).total == 0  # now cached
+        record = _record(299)
+        record["value"].update(id=corpus.FIRST_ID + SIZE, heading="Zyxwvutsrq", uin="99999",
+                               dateAnswered="2024-02-29T00:00:00", groupedQuestions=[])
+        # a value no older segment holds: numbered after the ones the cached segments use
+        record["value"]["askingMember"] = {**record["value"]["askingMember"], "name": "Ada Newmember"}
+        path = record_path(data_dir, corpus.FIRST_ID + SIZE)
+        path.write_bytes(canonical_bytes(record))
+        before = index.search(SearchRequest(sort="newest", answered_from=dt.date(2024, 2, 29),
+                                            answered_to=dt.date(2024, 2, 29)))
+        update_index(data_dir, index_dir, paths=[path])
+        after = index.search(request)
+        assert (after.total, _page(after)) == (1, [corpus.FIRST_ID + SIZE])
+        assert after.facets["asker"] == [("Ada Newmember", 1)]
+        dated = index.search(SearchRequest(sort="newest", answered_from=dt.date(2024, 2, 29),
+                                           answered_to=dt.date(2024, 2, 29)))
+        assert dated.total == before.total + 1
+        assert dict(dated.facets["year"]) == {"2024": before.total + 1}
+
+
+def test_exports_use_the_same_pass(corpus_index):
+    _, index_dir = corpus_index
+    request = SearchRequest(q="", sort="oldest", answered_from=dt.date(2017, 5, 5))
+    expected = _oracle(index_dir, request)
+    with SearchIndex(index_dir) as index:
+        total, answers = index.iter_answers(request, limit=50)
+        assert (total, [a.id for a in answers]) == (expected["total"], expected["ids"][:50])
+
+
+@pytest.mark.parametrize("in_thread", [False, True])
+def test_a_slow_search_is_stopped_by_the_time_limit(corpus_index, monkeypatch, in_thread):
+    """On the main thread and in a worker thread: the timer flag is checked per match."""
+    import threading
+    import time
+
+    from indexer import collecting
+    from indexer.errors import QueryTooComplex
+
+    _, index_dir = corpus_index
+    keep = collecting._OnePass._keep
+    outcome = {}
+
+    def slow_keep(self, docnum):
+        time.sleep(0.002)  # 300 matches: 0.6 s, well past the limit
+        return keep(self, docnum)
+
+    def run():
+        with SearchIndex(index_dir, time_limit=0.1, cached_matchings=0) as index:
+            started = time.monotonic()
+            try:
+                index.search(SearchRequest(q=""))
+            except QueryTooComplex as exc:
+                outcome["error"] = str(exc)
+            outcome["seconds"] = time.monotonic() - started
+            monkeypatch.setattr(collecting._OnePass, "_keep", keep)
+            outcome["after"] = index.search(SearchRequest(q="")).total  # the next search is unharmed
+
+    monkeypatch.setattr(collecting._OnePass, "_keep", slow_keep)
+    if in_thread:
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join(10)
+    else:
+        run()
+    assert "too long" in outcome["error"]
+    assert outcome["seconds"] < 0.5
+    assert outcome["after"] > 0

@@ -1,0 +1,38 @@
+"""Snippets are the same on every call, and the remembering analyzer changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer import snippets
+from indexer.schema import english_analyzer
+
+FILLER = ("The department keeps these figures under review and will publish them in the usual way "
+          "once the quarterly returns have been checked by officials. ")
+
+
+def _text(paragraphs: int) -> str:
+    """Paragraphs each naming one ferry once, far enough apart to be separate passages."""
+    return "".join(f"Ferry route number {n} is served daily. " + FILLER * 3 for n in range(paragraphs))
+
+
+def test_equal_passages_go_to_the_earliest():
+    """Whoosh breaks score ties by memory address; ours by position, so the first two win."""
+    analyzer = english_analyzer()
+    text = _text(12)
+    for _ in range(20):
+        found = snippets.passages(analyzer, "", text, frozenset({"ferri"}))
+        assert [("number 0" in p, "number 1 " in p) for p in found] == [(True, False), (False, True)]
+
+
+@pytest.mark.parametrize("words", [frozenset({"ferri"}), frozenset({"figur", "review", "the"}),
+                                   frozenset({"offici", "return", "quarter", "depart"})])
+def test_remembered_analyzer_gives_the_same_passages(words):
+    analyzer = english_analyzer()
+    remembered = snippets.snippet_analyzer(analyzer)
+    text = _text(6) + " Çafé naïve ÉLITE résumé 1,000 4.5 www.gov.uk it's"
+    for _ in range(2):  # the second time every word comes from the memo
+        assert (snippets.passages(remembered, "Ferries: the figures", text, words)
+                == snippets.passages(analyzer, "Ferries: the figures", text, words))
+    assert ([(t.text, t.stopped, t.startchar) for t in remembered(text, chars=True, removestops=False)]
+            == [(t.text, t.stopped, t.startchar) for t in analyzer(text, chars=True, removestops=False)])
