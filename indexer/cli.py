@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import html
 import json
 import logging
+import re
 import sys
 
 from .errors import BadParameter, WransError
 from .settings import load_settings
 
 log = logging.getLogger("wrans")
+MARK_OPEN = re.compile(r"<mark\b[^>]*>")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,7 +130,7 @@ def cmd_search(args, settings) -> int:
         a = hit.answer
         print(f"\n{a.id}  {a.heading or '(no heading)'}  [{a.department or '?'}, {a.date_answered or '?'}]")
         for snippet in hit.snippets:
-            print("   " + snippet.replace("<mark>", "[").replace("</mark>", "]"))
+            print("   " + html.unescape(MARK_OPEN.sub("[", snippet).replace("</mark>", "]")))
     return 0
 
 

@@ -24,6 +24,8 @@ CSV_COLUMNS = (
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_FLUSH_ROWS = 100
+SPREADSHEET_CELL_MAX = 32_767  # Excel's limit on characters in a cell; longer ones break the row
+CUT_NOTE = " [cut: the full text is in the JSON export and on the answer page]"
 
 
 def hit_to_dict(hit: Hit) -> dict:
@@ -82,7 +84,14 @@ def answer_to_csv_row(answer: Answer) -> list:
         answering.name if answering else None,
         a.heading, a.question_text, a.answer_text, a.official_url,
     ]
-    return [neutralise_formula(cell) for cell in row]
+    return [fit_cell(neutralise_formula(cell)) for cell in row]
+
+
+def fit_cell(cell):
+    """Cut text longer than a spreadsheet cell holds, saying so in the cell."""
+    if isinstance(cell, str) and len(cell) > SPREADSHEET_CELL_MAX:
+        return cell[: SPREADSHEET_CELL_MAX - len(CUT_NOTE)] + CUT_NOTE
+    return cell
 
 
 def neutralise_formula(cell):

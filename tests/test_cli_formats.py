@@ -29,3 +29,9 @@ def test_format_json_is_the_api_shape_and_json_is_its_alias(sample_index_dir, cl
     for data in (by_format, by_flag, by_api):
         assert all(isinstance(result.pop("snippet"), str) for result in data["results"])
     assert by_format == by_flag == by_api
+
+
+def test_format_text_shows_matches_in_brackets_without_markup(sample_index_dir):
+    out = wrans("search", "criminal gangs", env_extra={"WRANS_INDEX_DIR": str(sample_index_dir)}).stdout
+    assert "[criminal]" in out and "[gangs]" in out
+    assert "<mark" not in out and "</mark>" not in out and "&amp;" not in out

@@ -48,3 +48,14 @@ def test_answer_summary_cuts_at_a_word():
     assert answer_summary(answer(1, "short")) == "short"
     long = answer(1, "word " * 100)
     assert answer_summary(long, chars=22) == "word word word word …"
+
+
+def test_a_cell_longer_than_a_spreadsheet_holds_is_cut_and_says_so():
+    from indexer.serialize import SPREADSHEET_CELL_MAX
+
+    text = "word " * 100_000  # a 500,000-character answer
+    out = "".join(csv_lines([answer(1, text), answer(2, "short")]))
+    rows = list(csv.reader(io.StringIO(out, newline="")))
+    cell = rows[1][CSV_COLUMNS.index("answer_text")]
+    assert len(cell) == SPREADSHEET_CELL_MAX and cell.endswith("answer page]")
+    assert rows[2][CSV_COLUMNS.index("answer_text")] == "short"
