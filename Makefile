@@ -9,6 +9,8 @@ SIZE   ?= 100000
 DURATION ?= 30
 CLIENTS  ?= 8
 WORKERS  ?= 2
+# One sync worker per core: more only queue on the CPU (docs/performance.md, "Workers").
+SERVE_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 export PORT
 
 .DEFAULT_GOAL := help
@@ -44,8 +46,8 @@ update: install ## fetch what is new or corrected from the API and index it (wha
 run: index ## install, index the bundled sample, serve on http://127.0.0.1:$(PORT)
 	$(BIN)/python -m indexer.cli serve --port $(PORT)
 
-serve: index ## serve with gunicorn sync workers (production)
-	$(BIN)/python -m indexer.cli serve --port $(PORT) --workers 4
+serve: index ## serve with gunicorn sync workers, one per core (production; SERVE_WORKERS=N)
+	$(BIN)/python -m indexer.cli serve --port $(PORT) --workers $(SERVE_WORKERS)
 
 test: $(VENV)/.installed-test node_modules/.package-lock.json ## run the whole test suite, browser tests included
 	$(BIN)/python -m pytest -q

@@ -460,7 +460,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Run the wrans benchmark (issue 7).")
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                        help="gunicorn sync workers (default: one per core, as `make serve`)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent load-generator clients")
     parser.add_argument("--web-seconds", type=float, default=60.0, help="0 skips the web measurement")
     parser.add_argument("--jobs", type=int, default=2, help="processes generating the corpus")
