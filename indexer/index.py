@@ -85,8 +85,11 @@ def index_exists(index_dir: Path) -> bool:
     return True
 
 
-def rebuild_index(data_dir: Path, index_dir: Path) -> IndexReport:
-    """Build a fresh index from every stored record and make it live atomically."""
+def rebuild_index(data_dir: Path, index_dir: Path, **state) -> IndexReport:
+    """Build a fresh index from every stored record and make it live atomically.
+
+    `state` is saved with the index state after the swap (e.g. `last_update`).
+    """
     started = time.monotonic()
     watermark = time.time_ns()
     index_dir = Path(index_dir)
@@ -107,7 +110,7 @@ def rebuild_index(data_dir: Path, index_dir: Path) -> IndexReport:
     report.documents = ix.doc_count()
     ix.close()
     previous = _swap_live(index_dir, build)
-    _write_state(index_dir, watermark, report.documents, previous_build=previous)
+    _write_state(index_dir, watermark, report.documents, previous_build=previous, **state)
     _prune_builds(index_dir)
     report.seconds = time.monotonic() - started
     return report
@@ -123,10 +126,7 @@ def update_index(data_dir: Path, index_dir: Path, paths: Iterable[Path] | None =
     `state` is saved with the index state after the commit (e.g. `last_update`).
     """
     if not index_exists(index_dir):
-        report = rebuild_index(data_dir, index_dir)
-        if state:
-            store.write_state(Path(index_dir), STATE, {**read_index_state(index_dir), **state})
-        return report
+        return rebuild_index(data_dir, index_dir, **state)
     started = time.monotonic()
     watermark = time.time_ns()
     report = IndexReport("update")

@@ -53,12 +53,15 @@ class Summary:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
-    failed: int = 0
     requests: int = 0
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)
     written: list[int] = field(default_factory=list)  # ids stored new or changed, in order
     failed_ids: list[int] = field(default_factory=list)  # ids whose detail was 404
+
+    @property
+    def failed(self) -> int:
+        return len(self.failed_ids)
 
     def line(self) -> str:
         return (f"scrape: {self.new} new, {self.changed} changed, {self.unchanged} unchanged, "
@@ -176,7 +179,6 @@ class ScrapeRun:
         try:
             record = self.client.question(question_id)
         except NotFound as exc:
-            self.summary.failed += 1
             self.summary.failed_ids.append(question_id)
             self.summary.failures.append(str(exc))
             log.warning("skipped: %s", exc)

@@ -17,7 +17,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.run import free_port, worker_pids
 from indexer import store
 from indexer.index import live_build
 from indexer.search import SearchIndex, SearchRequest
@@ -315,12 +315,6 @@ def wait_for(condition, seconds: float = 60) -> None:
 
 # The site during updates
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def get(port: int, path: str) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -341,19 +335,6 @@ def wait_until_serving(port: int, server: subprocess.Popen) -> None:
         except OSError:
             time.sleep(0.1)
     raise AssertionError("the server did not start")
-
-
-def worker_pids(master: int) -> list[int]:
-    """Children of the gunicorn master, from /proc."""
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master:
-            pids.append(int(stat.parent.name))
-    return pids
 
 
 def open_index_files(pid: int, index_dir: Path) -> list[str]:
