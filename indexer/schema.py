@@ -23,6 +23,7 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
+from .analysis import MemoAnalyzer
 from .records import Answer, answer_from_dict, answer_to_dict
 
 # Field prefixes a person may type in the search box, and the field each searches.
@@ -40,12 +41,13 @@ TOKEN = r"\d+(?:[.,]\d+)+|[^\W_]+"
 
 def english_analyzer():
     """Tokenise, lowercase, fold accents, drop stop words and stem."""
-    return RegexTokenizer(TOKEN) | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter() | StemFilter()
+    return MemoAnalyzer(RegexTokenizer(TOKEN), LowercaseFilter(), CharsetFilter(accent_map),
+                        StopFilter(), StemFilter())
 
 
 def exact_analyzer():
     """Like the English analyzer but unstemmed and keeping stop words, for phrases."""
-    return RegexTokenizer(TOKEN) | LowercaseFilter() | CharsetFilter(accent_map)
+    return MemoAnalyzer(RegexTokenizer(TOKEN), LowercaseFilter(), CharsetFilter(accent_map))
 
 
 def build_schema() -> fields.Schema:
