@@ -25,10 +25,9 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.query import Term
 
-from . import store
+from . import building, store
 from .errors import IndexCorrupt, IndexMissing, StoreError
 from .normalize import answer_from_record
-from .progress import progress
 from .schema import build_schema, document_from_answer
 
 log = logging.getLogger(__name__)
@@ -85,10 +84,11 @@ def index_exists(index_dir: Path) -> bool:
     return True
 
 
-def rebuild_index(data_dir: Path, index_dir: Path, **state) -> IndexReport:
+def rebuild_index(data_dir: Path, index_dir: Path, procs: int | None = None, **state) -> IndexReport:
     """Build a fresh index from every stored record and make it live atomically.
 
-    `state` is saved with the index state after the swap (e.g. `last_update`).
+    `procs` processes write one segment each (default WRANS_INDEX_PROCS, else one
+    per core); `state` is saved with the index state after the swap (e.g. `last_update`).
     """
     started = time.monotonic()
     watermark = time.time_ns()
@@ -97,16 +97,9 @@ def rebuild_index(data_dir: Path, index_dir: Path, **state) -> IndexReport:
     build.mkdir(parents=True)
     ix = whoosh_index.create_in(str(build), build_schema())
     report = IndexReport("rebuild")
-    writer = ix.writer(**WRITER_OPTIONS)
     paths = list(store.iter_record_paths(data_dir))
-    for path in progress(paths, "indexing", unit="answers"):
-        doc = _document_from_path(path)
-        if doc is None:
-            report.skipped += 1
-            continue
-        writer.add_document(**doc)
-        report.indexed += 1
-    writer.commit()
+    report.indexed, report.skipped = building.write_segments(
+        ix, paths, _document_from_path, procs or building.default_procs(), WRITER_OPTIONS)
     report.documents = ix.doc_count()
     ix.close()
     previous = _swap_live(index_dir, build)
@@ -135,7 +128,7 @@ def update_index(data_dir: Path, index_dir: Path, paths: Iterable[Path] | None =
     paths = sorted({*map(Path, paths or ()), *(p for p in all_paths if _mtime_ns(p) > since)})
     stored_ids = {str(store.question_id_from_path(p)) for p in all_paths}
     ix = open_live_index(index_dir)
-    writer = ix.writer(**WRITER_OPTIONS)
+    writer = building.FastSegmentWriter(ix, **WRITER_OPTIONS)
     _sweep_temporary_tocs(live_build(index_dir))
     try:
         with writer.searcher() as searcher:

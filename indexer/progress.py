@@ -35,3 +35,35 @@ def _logged(items: Iterable[T], what: str, unit: str, total: int | None) -> Iter
             last = now
             of = f"/{total}" if total else ""
             log.info("%s: %d%s %s (%.0f/s)", what, count, of, unit, count / (now - started))
+
+
+class Meter:
+    """Progress of work counted from elsewhere (worker processes): `add(n)` or `set(done)`."""
+
+    def __init__(self, total: int, what: str, unit: str = "items"):
+        self.total, self.what, self.unit = total, what, unit
+        self.done = 0
+        self._bar = None
+        self._started = self._last = time.monotonic()
+
+    def __enter__(self) -> Meter:
+        if sys.stderr.isatty():
+            self._bar = tqdm(desc=self.what, unit=f" {self.unit}", total=self.total, file=sys.stderr)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+    def add(self, n: int) -> None:
+        self.set(self.done + n)
+
+    def set(self, done: int) -> None:
+        if self._bar is not None:
+            self._bar.update(done - self.done)
+        self.done = done
+        now = time.monotonic()
+        if self._bar is None and now - self._last >= LOG_EVERY_SECONDS:
+            self._last = now
+            log.info("%s: %d/%d %s (%.0f/s)", self.what, done, self.total, self.unit,
+                     done / (now - self._started))

@@ -49,6 +49,8 @@ SETTINGS: tuple[Setting, ...] = (
             "`wrans update` re-fetches this many days before the last successful update."),
     Setting("update_first_date", "WRANS_UPDATE_FIRST_DATE", "2014-05-01",
             "Where the first `wrans update` starts when no previous run is recorded."),
+    Setting("index_procs", "WRANS_INDEX_PROCS", "0",
+            "Processes a full rebuild writes with (0: one per core); each writes one segment."),
     Setting("search_time_limit", "WRANS_SEARCH_TIME_LIMIT", "2.0",
             "Seconds one search may run before it is stopped with a message."),
     Setting("max_concurrent_searches", "WRANS_MAX_CONCURRENT_SEARCHES", "4",
@@ -75,6 +77,7 @@ class Settings:
     page_size: int
     update_lookback_days: int
     update_first_date: str
+    index_procs: int
     search_time_limit: float
     max_concurrent_searches: int
     search_queue_seconds: float
