@@ -13,6 +13,7 @@ from whoosh import highlight
 from whoosh.analysis import Filter, Token
 
 SNIPPET_CHARS = 300
+JOIN_GAP = 40  # passages at most this many characters apart are shown as one
 MEMO_WORDS = 200_000  # distinct words remembered by `snippet_analyzer` before it starts again
 
 
@@ -30,9 +31,33 @@ def _marked(analyzer, text: str, words: frozenset[str], top: int) -> list[str]:
     # charlimit=None: matches past Whoosh's default 32 KB would give empty snippets.
     fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=90, charlimit=None)
     formatter = highlight.HtmlFormatter(tagname="mark", between="\x00")
-    marked = highlight.highlight(text, words, analyzer, fragmenter, formatter, top=top,
-                                 scorer=_earliest_first, minscore=(1,))
+    # As whoosh.highlight.highlight, with touching passages joined into one.
+    tokens = analyzer(text, chars=True, mode="query", removestops=False)
+    tokens = highlight.set_matched_filter(tokens, words)
+    fragments = _joined(text, fragmenter.fragment_tokens(text, tokens))
+    fragments = highlight.top_fragments(fragments, top, _earliest_first, highlight.FIRST, (1,))
+    marked = formatter(text, fragments)
     return [part.strip() for part in marked.split("\x00") if "<mark" in part]
+
+
+def _joined(text: str, fragments) -> list:
+    """Join passages (in text order) that touch or are a few characters apart.
+
+    Two passages cut from one run of text would read as two separate quotations,
+    the first ending mid-sentence and the second starting mid-sentence. Joined
+    before the best are chosen (a joined passage scores its matches together),
+    and never past two passages' length.
+    """
+    out = []
+    for fragment in fragments:
+        last = out[-1] if out else None
+        if (last is not None and fragment.startchar - last.endchar <= JOIN_GAP
+                and fragment.endchar - last.startchar <= 2 * SNIPPET_CHARS):
+            out[-1] = highlight.Fragment(text, last.matches + fragment.matches,
+                                         last.startchar, max(last.endchar, fragment.endchar))
+        else:
+            out.append(fragment)
+    return out
 
 
 def _earliest_first(fragment) -> tuple:

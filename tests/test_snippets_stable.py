@@ -36,3 +36,15 @@ def test_remembered_analyzer_gives_the_same_passages(words):
                 == snippets.passages(analyzer, "Ferries: the figures", text, words))
     assert ([(t.text, t.stopped, t.startchar) for t in remembered(text, chars=True, removestops=False)]
             == [(t.text, t.stopped, t.startchar) for t in analyzer(text, chars=True, removestops=False)])
+
+
+def test_passages_cut_from_one_run_of_text_are_shown_as_one():
+    """Matches ~280 characters apart make two touching passages: shown as one, the text whole."""
+    text = ("Ferry crossings are monitored. " + "word " * 48 + "Ferry operators report monthly. "
+            + "more " * 80 + "Ferry fares are set.")
+    found = snippets.passages(english_analyzer(), "", text, frozenset({"ferri"}))
+    assert len(found) == 2, found
+    first = found[0].replace('<mark class="match term0">', "").replace("</mark>", "")
+    assert first.startswith("Ferry crossings are monitored. word word")
+    assert "word word Ferry operators report monthly. more more" in first  # the text between kept
+    assert found[1].endswith("Ferry</mark> fares are set")
