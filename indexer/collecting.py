@@ -28,9 +28,11 @@ from dataclasses import dataclass, field
 
 from whoosh.collectors import Collector, TimeLimit
 
+from . import matchsets
 from .errors import SearchTimedOut
 
 REPLACE_EVERY = 512  # matches between simplifications of the matcher tree (exhausted parts)
+CHECK_EVERY = 4096  # matches kept between looks at the time limit's flag
 
 
 @dataclass
@@ -53,7 +55,8 @@ def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: 
             date_checks=()) -> Collected:
     """Match `final` once; raise SearchTimedOut when it outruns `time_limit`."""
     tables.warm(sort, facets, date_checks)  # reading a new segment's columns is not the query's time
-    collector = _OnePass(tables, limit, sort, date_checks)
+    sets = sort != "relevance" or matchsets.from_blocks(final)
+    collector = (_FromSets if sets else _OnePass)(tables, limit, sort, date_checks)
     try:  # the timer starts inside: with a tiny limit it can fire before start_timer returns
         collector.start_timer(time_limit, threading.current_thread() is threading.main_thread())
         searcher.search_with_collector(final, collector)
@@ -175,6 +178,75 @@ class _OnePass(Collector):
         self.timedout = True
         if self.use_alarm:
             os.kill(os.getpid(), signal.SIGALRM)
+
+    def tick(self) -> None:
+        if self.timedout:
+            raise TimeLimit
+
+
+class _FromSets(_OnePass):
+    """The same results, with every match found from posting blocks (`matchsets`).
+
+    All matches are known before any scoring: the kept ones (date checks, group
+    collapse) give the total and the facets, and for relevance only the top
+    `limit` of them are scored, letting Whoosh skip posting blocks whose best
+    possible score cannot enter the top (block quality). Visiting order and
+    tie-breaks are those of `_OnePass`: a block is skipped only when nothing in
+    it could have replaced anything in the heap.
+    """
+
+    def prepare(self, top_searcher, q, context):
+        super().prepare(top_searcher, q, context)
+        keep, tick = self._keep, self.tick
+        for n, docnum in enumerate(matchsets.docnums(top_searcher, q, tick)):
+            if not n % CHECK_EVERY:
+                tick()
+            keep(docnum)
+        self.allowed = frozenset(self.kept) if self.sort == "relevance" else frozenset()
+
+    def set_subsearcher(self, subsearcher, offset):
+        if not self.allowed:  # date sorts and empty results: no matcher to build, nothing to score
+            self.subsearcher, self.offset, self.matcher = subsearcher, offset, None
+            return
+        super().set_subsearcher(subsearcher, offset)
+
+    def collect_matches(self):
+        if self.allowed:
+            self._top_of_kept()
+
+    def _top_of_kept(self):
+        """Score kept matches into the top-N heap, skipping blocks that cannot enter it.
+
+        Only `skip_to_quality` prunes: `matcher.replace(minquality)` would too, but
+        at 20k it dropped a match that belonged in the top (an intersection with
+        a year term), so the tree is only ever simplified with a quality of 0.
+        """
+        heap, limit, allowed, offset = self.heap, self.limit, self.allowed, self.offset
+        matcher, countdown = self.matcher, 0
+        quality = check = False
+        while matcher.is_active():
+            if self.timedout:
+                raise TimeLimit
+            if not countdown:
+                matcher, countdown = matcher.replace(0), REPLACE_EVERY
+                if not matcher.is_active():
+                    break
+                quality, check = matcher.supports_block_quality(), True
+            countdown -= 1
+            if quality and check and len(heap) >= limit:
+                matcher.skip_to_quality(heap[0][0])
+                check = False
+                if not matcher.is_active():
+                    break
+            docnum = offset + matcher.id()
+            if docnum in allowed:
+                score = matcher.score()
+                if len(heap) < limit:
+                    heapq.heappush(heap, (score, -docnum))
+                elif score > heap[0][0]:
+                    heapq.heapreplace(heap, (score, -docnum))
+                    check = True  # a higher floor: the current block may now be skippable
+            check = matcher.next() or check  # next() is True when it entered a new block
 
 
 def _raise_time_limit(signum, frame):
