@@ -25,6 +25,8 @@ import os
 import signal
 import threading
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import and_, eq
 
 from whoosh.collectors import Collector, TimeLimit
 
@@ -32,7 +34,6 @@ from . import matchsets
 from .errors import SearchTimedOut
 
 REPLACE_EVERY = 512  # matches between simplifications of the matcher tree (exhausted parts)
-CHECK_EVERY = 4096  # matches kept between looks at the time limit's flag
 
 
 @dataclass
@@ -197,12 +198,22 @@ class _FromSets(_OnePass):
 
     def prepare(self, top_searcher, q, context):
         super().prepare(top_searcher, q, context)
-        keep, tick = self._keep, self.tick
-        for n, docnum in enumerate(matchsets.docnums(top_searcher, q, tick)):
-            if not n % CHECK_EVERY:
-                tick()
-            keep(docnum)
+        self.kept = self._kept(matchsets.docnums(top_searcher, q, self.tick))
         self.allowed = frozenset(self.kept) if self.sort == "relevance" else frozenset()
+
+    def _kept(self, docnums: list[int]) -> list[int]:
+        """`_keep` over all matches at once, with C-level maps instead of a Python loop."""
+        for values, lo, hi in self.checks:
+            days = list(map(values.__getitem__, docnums))
+            docnums = list(compress(docnums, map(and_, map(lo.__le__, days), map(hi.__ge__, days))))
+        groups = self.tables.groups
+        if groups is None or not docnums:
+            return docnums
+        numbers = list(map(groups.__getitem__, docnums))
+        first = dict(zip(reversed(numbers), reversed(docnums), strict=True))  # group -> first match
+        first.pop(0, None)  # 0: a question of its own, always kept
+        # Kept: the ungrouped (get falls back to the docnum itself) and each group's first.
+        return list(compress(docnums, map(eq, docnums, map(first.get, numbers, docnums))))
 
     def set_subsearcher(self, subsearcher, offset):
         if not self.allowed:  # date sorts and empty results: no matcher to build, nothing to score
