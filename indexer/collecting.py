@@ -12,7 +12,8 @@ cached tables (`facets.SearcherTables`) instead of Whoosh columns:
   exactly here, against the cached date column;
 - relevance keeps the top `limit` by (score, docnum) like `TopCollector`; date
   sorts rank the kept docnums by the cached sort keys (stable, so ties keep
-  index order like `SortingCollector`).
+  index order like `SortingCollector`); a date sort of a term-only query finds its
+  matches from whole posting blocks instead of stepping a matcher (`_FromSets`).
 
 The time limit is a timer flag checked per match, plus SIGALRM on the main thread
 so a slow matcher is interrupted too (Whoosh's `TimeLimitCollector` mechanism).
@@ -56,7 +57,7 @@ def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: 
             date_checks=()) -> Collected:
     """Match `final` once; raise SearchTimedOut when it outruns `time_limit`."""
     tables.warm(sort, facets, date_checks)  # reading a new segment's columns is not the query's time
-    sets = sort != "relevance" or matchsets.from_blocks(final)
+    sets = sort != "relevance" and matchsets.from_blocks(final)
     collector = (_FromSets if sets else _OnePass)(tables, limit, sort, date_checks)
     try:  # the timer starts inside: with a tiny limit it can fire before start_timer returns
         collector.start_timer(time_limit, threading.current_thread() is threading.main_thread())
@@ -186,20 +187,20 @@ class _OnePass(Collector):
 
 
 class _FromSets(_OnePass):
-    """The same results, with every match found from posting blocks (`matchsets`).
+    """A date-sorted search with every match found from posting blocks (`matchsets`).
 
-    All matches are known before any scoring: the kept ones (date checks, group
-    collapse) give the total and the facets, and for relevance only the top
-    `limit` of them are scored, letting Whoosh skip posting blocks whose best
-    possible score cannot enter the top (block quality). Visiting order and
-    tie-breaks are those of `_OnePass`: a block is skipped only when nothing in
-    it could have replaced anything in the heap.
+    A date sort needs no scores, only the matching documents: read whole posting
+    blocks and combine them with set operations, then keep (date checks, group
+    collapse) and rank by the cached sort keys as `_OnePass` does. No matcher is
+    built or stepped. Relevance stays with `_OnePass`: it must score matches, and
+    stepping the matcher once is cheaper than finding them here and stepping it
+    again (measured, and Whoosh's pruning by `replace(minquality)` dropped a
+    result that belonged in the top at 20k, so it is not used).
     """
 
     def prepare(self, top_searcher, q, context):
         super().prepare(top_searcher, q, context)
         self.kept = self._kept(matchsets.docnums(top_searcher, q, self.tick))
-        self.allowed = frozenset(self.kept) if self.sort == "relevance" else frozenset()
 
     def _kept(self, docnums: list[int]) -> list[int]:
         """`_keep` over all matches at once, with C-level maps instead of a Python loop."""
@@ -216,48 +217,10 @@ class _FromSets(_OnePass):
         return list(compress(docnums, map(eq, docnums, map(first.get, numbers, docnums))))
 
     def set_subsearcher(self, subsearcher, offset):
-        if not self.allowed:  # date sorts and empty results: no matcher to build, nothing to score
-            self.subsearcher, self.offset, self.matcher = subsearcher, offset, None
-            return
-        super().set_subsearcher(subsearcher, offset)
+        self.subsearcher, self.offset, self.matcher = subsearcher, offset, None  # nothing to step
 
     def collect_matches(self):
-        if self.allowed:
-            self._top_of_kept()
-
-    def _top_of_kept(self):
-        """Score kept matches into the top-N heap, skipping blocks that cannot enter it.
-
-        Only `skip_to_quality` prunes: `matcher.replace(minquality)` would too, but
-        at 20k it dropped a match that belonged in the top (an intersection with
-        a year term), so the tree is only ever simplified with a quality of 0.
-        """
-        heap, limit, allowed, offset = self.heap, self.limit, self.allowed, self.offset
-        matcher, countdown = self.matcher, 0
-        quality = check = False
-        while matcher.is_active():
-            if self.timedout:
-                raise TimeLimit
-            if not countdown:
-                matcher, countdown = matcher.replace(0), REPLACE_EVERY
-                if not matcher.is_active():
-                    break
-                quality, check = matcher.supports_block_quality(), True
-            countdown -= 1
-            if quality and check and len(heap) >= limit:
-                matcher.skip_to_quality(heap[0][0])
-                check = False
-                if not matcher.is_active():
-                    break
-            docnum = offset + matcher.id()
-            if docnum in allowed:
-                score = matcher.score()
-                if len(heap) < limit:
-                    heapq.heappush(heap, (score, -docnum))
-                elif score > heap[0][0]:
-                    heapq.heapreplace(heap, (score, -docnum))
-                    check = True  # a higher floor: the current block may now be skippable
-            check = matcher.next() or check  # next() is True when it entered a new block
+        pass  # every match was found in prepare()
 
 
 def _raise_time_limit(signum, frame):

@@ -103,6 +103,6 @@ def test_a_search_past_its_time_limit_is_stopped_while_reading_blocks(index_dir)
     index = SearchIndex(index_dir, time_limit=0.000001, cached_matchings=0)
     try:
         with pytest.raises(collecting.SearchTimedOut):
-            index.search(SearchRequest(q="support OR school OR government"))
+            index.search(SearchRequest(q="support OR school OR government", sort="newest"))
     finally:
         index.close()
