@@ -12,7 +12,8 @@ cached tables (`facets.SearcherTables`) instead of Whoosh columns:
   exactly here, against the cached date column;
 - relevance keeps the top `limit` by (score, docnum) like `TopCollector`; date
   sorts rank the kept docnums by the cached sort keys (stable, so ties keep
-  index order like `SortingCollector`).
+  index order like `SortingCollector`); a date sort of a term-only query finds its
+  matches from whole posting blocks instead of stepping a matcher (`_FromSets`).
 
 The time limit is a timer flag checked per match, plus SIGALRM on the main thread
 so a slow matcher is interrupted too (Whoosh's `TimeLimitCollector` mechanism).
@@ -25,9 +26,12 @@ import os
 import signal
 import threading
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import and_, eq
 
 from whoosh.collectors import Collector, TimeLimit
 
+from . import matchsets
 from .errors import SearchTimedOut
 
 REPLACE_EVERY = 512  # matches between simplifications of the matcher tree (exhausted parts)
@@ -53,7 +57,8 @@ def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: 
             date_checks=()) -> Collected:
     """Match `final` once; raise SearchTimedOut when it outruns `time_limit`."""
     tables.warm(sort, facets, date_checks)  # reading a new segment's columns is not the query's time
-    collector = _OnePass(tables, limit, sort, date_checks)
+    sets = sort != "relevance" and matchsets.from_blocks(final)
+    collector = (_FromSets if sets else _OnePass)(tables, limit, sort, date_checks)
     try:  # the timer starts inside: with a tiny limit it can fire before start_timer returns
         collector.start_timer(time_limit, threading.current_thread() is threading.main_thread())
         searcher.search_with_collector(final, collector)
@@ -175,6 +180,47 @@ class _OnePass(Collector):
         self.timedout = True
         if self.use_alarm:
             os.kill(os.getpid(), signal.SIGALRM)
+
+    def tick(self) -> None:
+        if self.timedout:
+            raise TimeLimit
+
+
+class _FromSets(_OnePass):
+    """A date-sorted search with every match found from posting blocks (`matchsets`).
+
+    A date sort needs no scores, only the matching documents: read whole posting
+    blocks and combine them with set operations, then keep (date checks, group
+    collapse) and rank by the cached sort keys as `_OnePass` does. No matcher is
+    built or stepped. Relevance stays with `_OnePass`: it must score matches, and
+    stepping the matcher once is cheaper than finding them here and stepping it
+    again (measured, and Whoosh's pruning by `replace(minquality)` dropped a
+    result that belonged in the top at 20k, so it is not used).
+    """
+
+    def prepare(self, top_searcher, q, context):
+        super().prepare(top_searcher, q, context)
+        self.kept = self._kept(matchsets.docnums(top_searcher, q, self.tick))
+
+    def _kept(self, docnums: list[int]) -> list[int]:
+        """`_keep` over all matches at once, with C-level maps instead of a Python loop."""
+        for values, lo, hi in self.checks:
+            days = list(map(values.__getitem__, docnums))
+            docnums = list(compress(docnums, map(and_, map(lo.__le__, days), map(hi.__ge__, days))))
+        groups = self.tables.groups
+        if groups is None or not docnums:
+            return docnums
+        numbers = list(map(groups.__getitem__, docnums))
+        first = dict(zip(reversed(numbers), reversed(docnums), strict=True))  # group -> first match
+        first.pop(0, None)  # 0: a question of its own, always kept
+        # Kept: the ungrouped (get falls back to the docnum itself) and each group's first.
+        return list(compress(docnums, map(eq, docnums, map(first.get, numbers, docnums))))
+
+    def set_subsearcher(self, subsearcher, offset):
+        self.subsearcher, self.offset, self.matcher = subsearcher, offset, None  # nothing to step
+
+    def collect_matches(self):
+        pass  # every match was found in prepare()
 
 
 def _raise_time_limit(signum, frame):
