@@ -21,7 +21,7 @@ CLASSES = ("rare", "common", "terms", "or", "phrase", "prefix", "dept", "dateran
 def latest_runs() -> dict[int, dict]:
     """The newest run of each corpus size found in the results files."""
     runs = {}
-    for path in sorted(RESULTS.glob("*.json")):
+    for path in sorted(RESULTS.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].json")):  # not update-*.json
         for size, run in json.loads(path.read_text()).get("runs", {}).items():
             if int(size) not in runs or run["date"] >= runs[int(size)]["date"]:
                 runs[int(size)] = run
