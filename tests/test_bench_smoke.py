@@ -89,3 +89,12 @@ def test_report_renders_a_run():
     table = render_run(run)
     assert "| search p95, whole mix (warm) | 4.0 ms | 2.0 ms | 2.00 |" in table
     assert "| rare |" in table
+
+
+def test_the_report_reads_only_the_dated_result_files(tmp_path, monkeypatch):
+    from bench import report
+
+    (tmp_path / "2026-01-02.json").write_text(json.dumps({"runs": {"1000": {"date": "2026-01-02T10:00"}}}))
+    (tmp_path / "update-1000.json").write_text(json.dumps({"runs": {"unchanged, 0 req/s": {}}}))
+    monkeypatch.setattr(report, "RESULTS", tmp_path)
+    assert list(report.latest_runs()) == [1000]
