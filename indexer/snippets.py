@@ -34,25 +34,28 @@ def _marked(analyzer, text: str, words: frozenset[str], top: int) -> list[str]:
     # As whoosh.highlight.highlight, with touching passages joined into one.
     tokens = analyzer(text, chars=True, mode="query", removestops=False)
     tokens = highlight.set_matched_filter(tokens, words)
-    fragments = _joined(text, fragmenter.fragment_tokens(text, tokens))
+    fragments = _joined(text, fragmenter.fragment_tokens(text, tokens), 2 * SNIPPET_CHARS)
     fragments = highlight.top_fragments(fragments, top, _earliest_first, highlight.FIRST, (1,))
-    marked = formatter(text, fragments)
+    # The chosen ones are all shown anyway: join those that touch, whatever their length.
+    marked = formatter(text, _joined(text, fragments, None))
     return [part.strip() for part in marked.split("\x00") if "<mark" in part]
 
 
-def _joined(text: str, fragments) -> list:
+def _joined(text: str, fragments, longest: int | None) -> list:
     """Join passages (in text order) that touch or are a few characters apart.
 
     Two passages cut from one run of text would read as two separate quotations,
-    the first ending mid-sentence and the second starting mid-sentence. Joined
-    before the best are chosen (a joined passage scores its matches together),
-    and never past two passages' length.
+    the first ending mid-sentence and the second starting mid-sentence. Before the
+    best are chosen (a joined passage scores its matches together) a join stops
+    at `longest` characters; None joins whatever touches.
     """
     out = []
     for fragment in fragments:
+        if not fragment.matches:  # Whoosh's fragmenter can yield empty ones, starting at 0
+            continue
         last = out[-1] if out else None
         if (last is not None and fragment.startchar - last.endchar <= JOIN_GAP
-                and fragment.endchar - last.startchar <= 2 * SNIPPET_CHARS):
+                and (longest is None or fragment.endchar - last.startchar <= longest)):
             out[-1] = highlight.Fragment(text, last.matches + fragment.matches,
                                          last.startchar, max(last.endchar, fragment.endchar))
         else:

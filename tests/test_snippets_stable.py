@@ -48,3 +48,25 @@ def test_passages_cut_from_one_run_of_text_are_shown_as_one():
     assert first.startswith("Ferry crossings are monitored. word word")
     assert "word word Ferry operators report monthly. more more" in first  # the text between kept
     assert found[1].endswith("Ferry</mark> fares are set")
+
+
+def test_chosen_passages_that_touch_are_joined_whatever_their_length():
+    """Three touching passages: too long to join before choosing, shown as one after."""
+    text = ("Ferry one. " + "word " * 44 + "Ferry two. " + "word " * 44 + "Ferry three. "
+            + "more " * 80 + "Ferry four.")
+    found = snippets.passages(english_analyzer(), "", text, frozenset({"ferri"}))
+    assert len(found) == 1, found
+    plain = found[0].replace('<mark class="match term0">', "").replace("</mark>", "")
+    assert plain.startswith("Ferry one. word") and "word Ferry two. word" in plain
+    assert "word Ferry three" in plain and len(plain) > 2 * snippets.SNIPPET_CHARS
+
+
+def test_empty_fragments_from_whoosh_are_not_joined_in():
+    """Whoosh's ContextFragmenter can yield a fragment without matches (start 0): it is dropped."""
+    from whoosh import highlight
+
+    text = "x " * 400
+    match = type("Match", (), {"startchar": 600, "endchar": 601})()
+    real = highlight.Fragment(text, [match], 500, 700)
+    empty = highlight.Fragment(text, [], 0, 720)
+    assert [(f.startchar, f.endchar) for f in snippets._joined(text, [real, empty], None)] == [(500, 700)]
