@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -109,14 +109,18 @@ def write_segments(ix, paths: Sequence[Path], to_document: ToDocument, procs: in
 
 
 def _write_runs_in_processes(folder, runs, to_document, writer_options, meter) -> list:
-    counter = multiprocessing.get_context("fork").Value("q", 0)
-    with ProcessPoolExecutor(len(runs), mp_context=multiprocessing.get_context("fork"),
-                             initializer=_remember_counter, initargs=(counter,)) as pool:
-        futures = [pool.submit(_write_run_in_worker, folder, run, to_document, writer_options)
+    """Write each run in its own process; the first failure stops the others at once."""
+    context = multiprocessing.get_context("fork")
+    counter = context.Value("q", 0)
+    with context.Pool(len(runs), initializer=_remember_counter, initargs=(counter,)) as pool:
+        pending = [pool.apply_async(_write_run_in_worker, (folder, run, to_document, writer_options))
                    for run in runs]
-        while wait(futures, timeout=0.5, return_when=FIRST_EXCEPTION).not_done:
+        while not all(p.ready() for p in pending):
+            for failed in (p for p in pending if p.ready() and not p.successful()):
+                failed.get()  # raises; leaving the block terminates the other processes
+            time.sleep(0.5)
             meter.set(counter.value)
-        results = [f.result() for f in futures]  # in run order: document numbers follow paths
+        results = [p.get() for p in pending]  # in run order: document numbers follow paths
     meter.set(counter.value)
     return results
 

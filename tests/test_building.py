@@ -165,3 +165,23 @@ def test_plan_runs_splits_contiguously_and_never_below_the_minimum():
     assert [p for r in runs for p in r] == paths
     assert building.plan_runs(paths[:10], 8) == [paths[:10]]
     assert building.plan_runs([], 2) == [[]]
+
+
+def test_the_first_failing_process_stops_the_others(tmp_path, monkeypatch):
+    import time
+
+    write_run = building._write_run
+
+    def first_fails_second_dawdles(folder, run, to_document, options, report):
+        if run[0] == paths[0]:
+            raise RuntimeError("disk on fire")
+        time.sleep(60)
+        return write_run(folder, run, to_document, options, report)
+
+    paths = list(store.iter_record_paths(SAMPLE_DIR))
+    monkeypatch.setattr(building, "MIN_RUN", 20)
+    monkeypatch.setattr(building, "_write_run", first_fails_second_dawdles)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        rebuild_index(SAMPLE_DIR, tmp_path / "index", procs=2)
+    assert time.monotonic() - started < 20
