@@ -57,9 +57,9 @@ class _PreloadedLengths:
         self._columns: dict[str, bytes | None] = {}
 
     def doc_field_length(self, docnum: int, fieldname: str, default=0):
-        column = self._columns.get(fieldname, b"")
-        if column == b"":
-            column = self._columns[fieldname] = self._read(fieldname)
+        if fieldname not in self._columns:
+            self._columns[fieldname] = self._read(fieldname)
+        column = self._columns[fieldname]
         if column is None:
             return default
         # As Whoosh's own reader: a zero byte (no length) gives None.

@@ -19,28 +19,19 @@ def progress(items: Iterable[T], what: str, unit: str = "items", total: int | No
     """Yield `items`, showing how far along the work is on stderr."""
     if total is None and hasattr(items, "__len__"):
         total = len(items)
-    if sys.stderr.isatty():
-        yield from tqdm(items, desc=what, unit=f" {unit}", total=total, file=sys.stderr)
-        return
-    yield from _logged(items, what, unit, total)
-
-
-def _logged(items: Iterable[T], what: str, unit: str, total: int | None) -> Iterator[T]:
-    started = last = time.monotonic()
-    count = 0
-    for count, item in enumerate(items, 1):
-        yield item
-        now = time.monotonic()
-        if now - last >= LOG_EVERY_SECONDS:
-            last = now
-            of = f"/{total}" if total else ""
-            log.info("%s: %d%s %s (%.0f/s)", what, count, of, unit, count / (now - started))
+    with Meter(total, what, unit) as meter:
+        for item in items:
+            yield item
+            meter.add(1)
 
 
 class Meter:
-    """Progress of work counted from elsewhere (worker processes): `add(n)` or `set(done)`."""
+    """Progress of work counted as it goes, here or in worker processes: `add(n)` or `set(done)`.
 
-    def __init__(self, total: int, what: str, unit: str = "items"):
+    A bar on a terminal; otherwise a plain log line every LOG_EVERY_SECONDS (under cron).
+    """
+
+    def __init__(self, total: int | None, what: str, unit: str = "items"):
         self.total, self.what, self.unit = total, what, unit
         self.done = 0
         self._bar = None
@@ -65,5 +56,6 @@ class Meter:
         now = time.monotonic()
         if self._bar is None and now - self._last >= LOG_EVERY_SECONDS:
             self._last = now
-            log.info("%s: %d/%d %s (%.0f/s)", self.what, done, self.total, self.unit,
+            of = f"/{self.total}" if self.total else ""
+            log.info("%s: %d%s %s (%.0f/s)", self.what, done, of, self.unit,
                      done / (now - self._started))
