@@ -11,6 +11,7 @@ terms, wildcard prefix) because hostile queries are slow in Whoosh, not failing.
 from __future__ import annotations
 
 import re
+from copy import copy
 from dataclasses import dataclass
 
 from whoosh import qparser, query
@@ -23,6 +24,7 @@ from .schema import (
     DEFAULT_FIELDS,
     EXACT_FIELD,
     FIELD_BOOSTS,
+    POSITIONLESS_FIELDS,
     QUERY_FIELDS,
     STEMMED_FIELDS,
     display_schema,
@@ -153,13 +155,34 @@ class _ExactWordsPlugin(plugins.Plugin):
         return [(self.to_exact, 105)]
 
     def to_exact(self, parser, group):
-        for node in group:
+        for i, node in enumerate(group):
             if isinstance(node, syntax.GroupNode):
                 self.to_exact(parser, node)
             elif (isinstance(node, (plugins.PhrasePlugin.PhraseNode, plugins.PrefixPlugin.PrefixNode))
                   and node.fieldname is None):
                 node.set_fieldname(EXACT_FIELD)
+            elif isinstance(node, plugins.PhrasePlugin.PhraseNode) and node.fieldname in POSITIONLESS_FIELDS:
+                group[i] = _phrase_in_field(node)
         return group
+
+
+def _phrase_in_field(node) -> syntax.GroupNode:
+    """`answer:"a b"` on a field indexed without positions: the phrase in `exact`, every word in the field.
+
+    The stemmed text fields keep no positions (they were most of the postings to
+    decode), so the phrase is matched in `exact`, which holds the same text, and
+    each of its words must also be in the field named.
+    """
+    field = node.fieldname
+    phrase = copy(node)
+    phrase.set_fieldname(EXACT_FIELD, override=True)
+    words = []
+    for word in _WORDS.findall(node.text):
+        word_node = syntax.WordNode(word)
+        word_node.set_fieldname(field, override=True)
+        word_node.set_range(node.startchar, node.endchar)
+        words.append(word_node)
+    return syntax.AndGroup([phrase, *words])
 
 
 def _check_bounds(parsed: query.Query) -> None:

@@ -31,6 +31,9 @@ QUERY_FIELDS = ("heading", "question", "answer", "dept", "asker", "answerer", "u
 DEFAULT_FIELDS = ("heading", "question", "answer")
 EXACT_FIELD = "exact"
 STEMMED_FIELDS = ("heading", "question", "answer", "dept")
+# Indexed without positions: phrases are matched in `exact`, and positions were most
+# of these fields' postings, decoded for every match (docs/performance.md).
+POSITIONLESS_FIELDS = ("heading", "question", "answer")
 FIELD_BOOSTS = {"heading": 2.0, "question": 1.2, "answer": 1.0}
 
 
@@ -58,9 +61,9 @@ def build_schema() -> fields.Schema:
         id=fields.ID(stored=True, unique=True),
         uin=fields.ID(stored=True, analyzer=lower_id),
         house=fields.ID(stored=True, analyzer=lower_id),
-        heading=fields.TEXT(analyzer=english),
-        question=fields.TEXT(analyzer=english),
-        answer=fields.TEXT(analyzer=english),
+        heading=fields.TEXT(analyzer=english, phrase=False),
+        question=fields.TEXT(analyzer=english, phrase=False),
+        answer=fields.TEXT(analyzer=english, phrase=False),
         exact=fields.TEXT(analyzer=exact_analyzer()),
         dept=fields.TEXT(analyzer=english),
         asker=fields.TEXT(analyzer=exact_analyzer()),
