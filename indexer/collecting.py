@@ -1,40 +1,41 @@
 """Running a query once: top hits, exact total, facet counts, one hit per question group.
 
-One pass over the matches does everything `/search` needs, reading the searcher's
-cached tables (`facets.SearcherTables`) instead of Whoosh columns:
+Every match of the query, with its score for relevance, comes from whole posting
+blocks (`matcharrays`); everything else is numpy over those arrays and the
+searcher's cached tables (`facets.SearcherTables`) instead of Whoosh columns:
 
-- groups collapse to the first member visited (docnum order), as Whoosh's
-  `CollapseCollector` with the group key as its order did;
-- the total and the facets count the kept members only, over every match: no
-  block-quality skipping (it would drop matches from the counts) and no second
-  pass for `len(results)`;
 - date-range filters that the query covers only by whole years are checked
   exactly here, against the cached date column;
-- relevance keeps the top `limit` by (score, docnum) like `TopCollector`; date
-  sorts rank the kept docnums by the cached sort keys (stable, so ties keep
-  index order like `SortingCollector`); a date sort of a term-only query finds its
-  matches from whole posting blocks instead of stepping a matcher (`_FromSets`).
+- groups collapse to their first member in docnum order (among the matches that
+  pass the date checks), as Whoosh's `CollapseCollector` with the group key as its
+  order did;
+- the total and the facets count the kept members only, over every match: no
+  block-quality skipping (it would drop matches from the counts);
+- relevance keeps the top `limit` by (score descending, docnum), `TopCollector`'s
+  order; date sorts rank the kept docnums by the cached sort keys, ties in index
+  order like `SortingCollector`.
 
-The time limit is a timer flag checked per match, plus SIGALRM on the main thread
-so a slow matcher is interrupted too (Whoosh's `TimeLimitCollector` mechanism).
+The time limit is a timer flag checked per posting block, plus SIGALRM on the
+main thread so a long step is interrupted too (Whoosh's `TimeLimitCollector`
+mechanism).
 """
 
 from __future__ import annotations
 
-import heapq
 import os
 import signal
 import threading
+from array import array
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import and_, eq
 
+import numpy as np
 from whoosh.collectors import Collector, TimeLimit
 
-from . import matchsets
+from . import matcharrays
 from .errors import SearchTimedOut
 
-REPLACE_EVERY = 512  # matches between simplifications of the matcher tree (exhausted parts)
+NUMPY_TYPES = {"I": np.uint32, "Q": np.uint64, "q": np.int64}
+UINT64_MAX = (1 << 64) - 1
 
 
 @dataclass
@@ -57,8 +58,7 @@ def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: 
             date_checks=()) -> Collected:
     """Match `final` once; raise SearchTimedOut when it outruns `time_limit`."""
     tables.warm(sort, facets, date_checks)  # reading a new segment's columns is not the query's time
-    sets = sort != "relevance" and matchsets.from_blocks(final)
-    collector = (_FromSets if sets else _OnePass)(tables, limit, sort, date_checks)
+    collector = _ArrayCollector(tables, limit, sort, date_checks)
     try:  # the timer starts inside: with a tiny limit it can fire before start_timer returns
         collector.start_timer(time_limit, threading.current_thread() is threading.main_thread())
         searcher.search_with_collector(final, collector)
@@ -70,8 +70,8 @@ def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: 
     return collector.collected(facets)
 
 
-class _OnePass(Collector):
-    """A Whoosh collector doing collapse, filters, count, top-N and facets in one loop."""
+class _ArrayCollector(Collector):
+    """A Whoosh collector that finds every match in `prepare` and never steps a matcher."""
 
     def __init__(self, tables, limit: int, sort: str, date_checks):
         self.tables = tables
@@ -82,58 +82,34 @@ class _OnePass(Collector):
         self.timer = None
 
     def prepare(self, top_searcher, q, context):
-        """Skip scoring altogether for date sorts: only the docnums matter."""
+        """Find and keep every match; a date sort skips scoring altogether."""
         if self.sort != "relevance":
             context = context.set(weighting=None)
         Collector.prepare(self, top_searcher, q, context)
-        self.kept: list[int] = []
-        self.heap: list[tuple[float, int]] = []
-        self.seen: set[int] = set()
+        self.kept = self._kept(matcharrays.all_matches(top_searcher, q, self.context, self.tick))
+
+    def _kept(self, found: matcharrays.Matches) -> matcharrays.Matches:
+        """The matches that pass the date checks, each question group down to its first."""
+        ids = found.ids
+        keep = np.ones(len(ids), dtype=bool)
+        for values, lo, hi in self.checks:
+            days = _as_numpy(values)[ids]
+            keep &= (days >= max(lo, 0)) & (days <= min(hi, UINT64_MAX))
+        groups = self.tables.groups
+        if groups is not None and len(ids):
+            numbers = _as_numpy(groups)[ids]
+            candidates = np.flatnonzero(keep)
+            _, first = np.unique(numbers[candidates], return_index=True)  # first of each, in docnum order
+            first_of_group = np.zeros(len(ids), dtype=bool)
+            first_of_group[candidates[first]] = True
+            keep &= (numbers == 0) | first_of_group  # 0: a question of its own, always kept
+        return matcharrays.Matches(ids[keep], found.scores[keep] if found.scores is not None else None)
+
+    def set_subsearcher(self, subsearcher, offset):
+        self.subsearcher, self.offset, self.matcher = subsearcher, offset, None  # nothing to step
 
     def collect_matches(self):
-        if self.sort == "relevance":
-            self._scored()
-        else:
-            keep = self._keep
-            for sub in self.matcher.all_ids():
-                if self.timedout:
-                    raise TimeLimit
-                keep(self.offset + sub)
-
-    def _keep(self, docnum: int) -> bool:
-        """Apply date checks and the collapse; record and return True for a kept match."""
-        for values, lo, hi in self.checks:
-            if not lo <= values[docnum] <= hi:
-                return False
-        groups = self.tables.groups
-        if groups is not None:
-            group = groups[docnum]
-            if group:
-                if group in self.seen:
-                    return False
-                self.seen.add(group)
-        self.kept.append(docnum)
-        return True
-
-    def _scored(self):
-        """Step through every match, scoring only the kept ones into a top-N heap."""
-        matcher, offset, keep = self.matcher.replace(0), self.offset, self._keep
-        heap, limit = self.heap, self.limit
-        countdown = REPLACE_EVERY
-        while matcher.is_active():
-            if self.timedout:
-                raise TimeLimit
-            docnum = offset + matcher.id()
-            if keep(docnum):
-                score = matcher.score()
-                if len(heap) < limit:
-                    heapq.heappush(heap, (score, -docnum))
-                elif score > heap[0][0]:
-                    heapq.heapreplace(heap, (score, -docnum))
-            matcher.next()
-            countdown -= 1
-            if not countdown:
-                matcher, countdown = matcher.replace(0), REPLACE_EVERY
+        pass  # every match was found in prepare()
 
     def collect(self, sub_docnum):  # pragma: no cover - collect_matches never calls it
         raise NotImplementedError
@@ -146,17 +122,17 @@ class _OnePass(Collector):
 
     def collected(self, facets) -> Collected:
         """The top docnums in order, the total and the counts of `facets` (names)."""
+        ids, limit = self.kept.ids, self.limit
         if self.sort == "relevance":
-            ranked = sorted(self.heap, reverse=True)
-            docnums, scores = [-d for _, d in ranked], [s for s, _ in ranked]
+            order = _top_by_score(ids, self.kept.scores, limit)
+            docnums, scores = ids[order].tolist(), self.kept.scores[order].tolist()
         else:
             keys = self.tables.newest_keys if self.sort == "newest" else self.tables.oldest_keys
-            docnums = heapq.nsmallest(self.limit, self.kept, key=keys.__getitem__)
+            docnums = ids[_first_by_key(_as_numpy(keys)[ids], limit)].tolist()
             scores = [None] * len(docnums)
         tables = self.tables.facets
-        counts = {name: tables[name].counts(self.kept) for name in facets if name in tables}
-        return Collected(total=len(self.kept), docnums=docnums, scores=scores, facets=counts,
-                         limit=self.limit)
+        counts = {name: tables[name].counts_of(ids) for name in facets if name in tables}
+        return Collected(total=len(ids), docnums=docnums, scores=scores, facets=counts, limit=limit)
 
     # The time limit, as in whoosh.collectors.TimeLimitCollector.
 
@@ -186,41 +162,27 @@ class _OnePass(Collector):
             raise TimeLimit
 
 
-class _FromSets(_OnePass):
-    """A date-sorted search with every match found from posting blocks (`matchsets`).
+def _as_numpy(values: array) -> np.ndarray:
+    """A zero-copy numpy view of a table's `array`."""
+    return np.frombuffer(values, dtype=NUMPY_TYPES[values.typecode])
 
-    A date sort needs no scores, only the matching documents: read whole posting
-    blocks and combine them with set operations, then keep (date checks, group
-    collapse) and rank by the cached sort keys as `_OnePass` does. No matcher is
-    built or stepped. Relevance stays with `_OnePass`: it must score matches, and
-    stepping the matcher once is cheaper than finding them here and stepping it
-    again (measured, and Whoosh's pruning by `replace(minquality)` dropped a
-    result that belonged in the top at 20k, so it is not used).
-    """
 
-    def prepare(self, top_searcher, q, context):
-        super().prepare(top_searcher, q, context)
-        self.kept = self._kept(matchsets.docnums(top_searcher, q, self.tick))
+def _top_by_score(ids: np.ndarray, scores: np.ndarray, limit: int) -> np.ndarray:
+    """Positions of the best `limit` by score, then docnum: `TopCollector`'s order."""
+    if len(scores) > limit:
+        kth = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+        candidates = np.flatnonzero(scores >= kth)
+        return candidates[np.lexsort((ids[candidates], -scores[candidates]))[:limit]]
+    return np.lexsort((ids, -scores))
 
-    def _kept(self, docnums: list[int]) -> list[int]:
-        """`_keep` over all matches at once, with C-level maps instead of a Python loop."""
-        for values, lo, hi in self.checks:
-            days = list(map(values.__getitem__, docnums))
-            docnums = list(compress(docnums, map(and_, map(lo.__le__, days), map(hi.__ge__, days))))
-        groups = self.tables.groups
-        if groups is None or not docnums:
-            return docnums
-        numbers = list(map(groups.__getitem__, docnums))
-        first = dict(zip(reversed(numbers), reversed(docnums), strict=True))  # group -> first match
-        first.pop(0, None)  # 0: a question of its own, always kept
-        # Kept: the ungrouped (get falls back to the docnum itself) and each group's first.
-        return list(compress(docnums, map(eq, docnums, map(first.get, numbers, docnums))))
 
-    def set_subsearcher(self, subsearcher, offset):
-        self.subsearcher, self.offset, self.matcher = subsearcher, offset, None  # nothing to step
-
-    def collect_matches(self):
-        pass  # every match was found in prepare()
+def _first_by_key(keys: np.ndarray, limit: int) -> np.ndarray:
+    """Positions of the `limit` smallest keys, ties in docnum order (a stable sort)."""
+    if len(keys) > limit:
+        kth = np.partition(keys, limit - 1)[limit - 1]
+        candidates = np.flatnonzero(keys <= kth)
+        return candidates[np.argsort(keys[candidates], kind="stable")[:limit]]
+    return np.argsort(keys, kind="stable")
 
 
 def _raise_time_limit(signum, frame):

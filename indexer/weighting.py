@@ -6,12 +6,16 @@ common-word search once facets stopped reading columns (docs/performance.md).
 A segment's lengths never change, so this model reads each scored field's length
 column into a list on first use and scores with the same formula and the same
 decoded lengths, so scores are identical. One instance belongs to one searcher.
+Scorers also offer the lengths as one float array (`length_array`), which
+`matcharrays` indexes by whole blocks of document numbers.
 """
 
 from __future__ import annotations
 
 import weakref
+from functools import partial
 
+import numpy as np
 from whoosh import scoring
 from whoosh.codec import whoosh3
 from whoosh.util.numeric import byte_to_length
@@ -30,7 +34,16 @@ class CachedLengthBM25F(scoring.BM25F):
             lengths = self._field_lengths(searcher.reader(), fieldname)
             if lengths is not None:
                 scorer.dfl = lengths.__getitem__
+                scorer.length_array = partial(self._length_array, searcher.reader(), fieldname)
         return scorer
+
+    def _length_array(self, reader, fieldname: str) -> np.ndarray:
+        """The same lengths as floats in one array, for scoring whole posting blocks."""
+        key = ("array", fieldname)
+        per_field = self._lengths[reader]
+        if key not in per_field:
+            per_field[key] = np.array(per_field[fieldname], dtype=np.float64)
+        return per_field[key]
 
     def _field_lengths(self, reader, fieldname: str):
         """Decoded lengths of `fieldname` for every document of one segment, or None."""

@@ -1,0 +1,329 @@
+"""Every match of a query and its Whoosh score, computed a posting block at a time.
+
+A search needs every match (for the exact total and the facets) and the score of
+each (for the top of the list). Whoosh gets both by stepping its tree of matchers
+one document at a time in Python: `is_active`, `id`, `score` and `next` on every
+union and intersection level, a BM25F formula per posting. For a common word at a
+million answers that was 3.6 µs a match, 1.5 s a search (docs/performance.md).
+
+Here the matcher tree Whoosh builds for each segment is evaluated bottom-up over
+arrays instead. A term's postings are decoded a block (128 postings) at a time
+and scored with the BM25F formula over the whole array; unions, intersections and
+the optional side of `AndMaybe` become merges of sorted arrays. The tree is
+Whoosh's own (`query.matcher(segment, context)`), each node adds its children's
+scores in the order its `score()` method does, and every element goes through the
+same IEEE operations as Whoosh's scalar code, so scores are bit-identical and so
+is the ranking.
+
+Matchers without an array form here (phrases, spans, preloaded ORs) are stepped
+as Whoosh steps them, restricted to the candidates their parent allows.
+
+Evaluation carries a candidate set `within`: the result is exactly the true
+matches among `within` (all of them when it is None). An intersection evaluates
+its cheaper side first and the other within those matches, so a rare word ANDed
+with a common one decodes only the common word's blocks that can hold a match.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable
+from itertools import pairwise
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import (
+    AndMaybeMatcher,
+    AndNotMatcher,
+    ConstantScoreWrapperMatcher,
+    FilterMatcher,
+    IntersectionMatcher,
+    ListMatcher,
+    NullMatcherClass,
+    RequireMatcher,
+    UnionMatcher,
+    WrappingMatcher,
+)
+from whoosh.scoring import BM25FScorer
+
+Tick = Callable[[], None]  # called once per block or per stepped match: the time limit's chance
+IDS = np.int64
+NO_IDS = np.zeros(0, dtype=IDS)
+NO_SCORES = np.zeros(0, dtype=np.float64)
+STEP_TICK = 256  # matches stepped between two ticks of the time limit
+
+
+class Matches:
+    """Sorted document numbers and, when scored, the score of each."""
+
+    __slots__ = ("ids", "scores")
+
+    def __init__(self, ids: np.ndarray, scores: np.ndarray | None):
+        self.ids = ids
+        self.scores = scores
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def all_matches(top_searcher, q, context, tick: Tick) -> Matches:
+    """Every live match of `q` over all segments, top-level numbers, scored by `context`.
+
+    `context` is what the collector was prepared with: its weighting (None for a
+    date sort, which needs no scores) decides whether scores are computed.
+    """
+    scored = context.weighting is not None
+    parts = []
+    for sub, offset in top_searcher.leaf_searchers():
+        found = _Evaluator(sub, scored, tick).evaluate(q.matcher(sub, context), None)
+        if len(found):
+            parts.append(Matches(found.ids + offset if offset else found.ids, found.scores))
+    if not parts:
+        return Matches(NO_IDS, NO_SCORES if scored else None)
+    if len(parts) == 1:
+        return parts[0]
+    return Matches(np.concatenate([p.ids for p in parts]),
+                   np.concatenate([p.scores for p in parts]) if scored else None)
+
+
+class _Evaluator:
+    """Evaluates one segment's matcher tree; see the module docstring."""
+
+    def __init__(self, segment_searcher, scored: bool, tick: Tick):
+        self.searcher = segment_searcher
+        self.scored = scored
+        self.tick = tick
+
+    def evaluate(self, m, within: np.ndarray | None) -> Matches:
+        """The matches of `m` among `within` (sorted ids, or None for all)."""
+        if isinstance(m, NullMatcherClass) or not m.is_active() or (within is not None and not len(within)):
+            return self._empty()
+        kind = type(m)
+        if kind is W3LeafMatcher and (not self.scored or _is_bm25f(m.scorer)):
+            return self._leaf(m, within)
+        if kind is ListMatcher and m._scorer is None:  # `Every`, inlined or preloaded postings
+            return self._listed(m, within)
+        if kind is UnionMatcher:
+            return self._union(self.evaluate(m.a, within), self.evaluate(m.b, within))
+        if kind is IntersectionMatcher or kind is RequireMatcher:
+            first, second = (m.a, m.b) if _size(m.a) <= _size(m.b) else (m.b, m.a)
+            found = self.evaluate(first, within)
+            other = self.evaluate(second, found.ids)
+            if kind is RequireMatcher:  # scores from `a` only
+                scored_side = found if first is m.a else other
+                return self._restrict(scored_side, other.ids if scored_side is found else found.ids)
+            return self._intersect(found, other)
+        if kind is AndMaybeMatcher:
+            found = self.evaluate(m.a, within)
+            return self._add_where_present(found, self.evaluate(m.b, found.ids))
+        if kind is AndNotMatcher:
+            found = self.evaluate(m.a, within)
+            excluded = self.evaluate(m.b, found.ids).ids
+            return self._restrict(found, excluded, keep=False)
+        if kind is ConstantScoreWrapperMatcher:
+            found = self.evaluate(m.child, within)
+            scores = np.full(len(found), m._score, dtype=np.float64) if self.scored else None
+            return Matches(found.ids, scores)
+        if kind is FilterMatcher:
+            ids = np.fromiter(m._ids, dtype=IDS, count=len(m._ids))
+            ids.sort()
+            found = self._restrict(self.evaluate(m.child, within), ids, keep=not m._exclude)
+            return self._boosted(found, m.boost)
+        if kind is WrappingMatcher:
+            return self._boosted(self.evaluate(m.child, within), m.boost)
+        return self._stepped(m, within)
+
+    # Leaves
+
+    def _leaf(self, m: W3LeafMatcher, within) -> Matches:
+        """Decode a term's posting blocks (those that can hold a candidate) and score them."""
+        tick = self.tick
+        deltas: list[int] = []
+        starts: list[int] = []
+        weights: list[float] = []
+        byteids = m._byteids
+        lowest = 0  # the smallest id the current block can hold
+        while m.is_active():
+            tick()
+            if within is not None:
+                first = within.searchsorted(lowest)
+                if first == len(within):
+                    break
+                if within[first] > m._maxid:  # no candidate in this block: skip it unread
+                    lowest = m._maxid + 1
+                    m._next_block()
+                    continue
+            starts.append(len(deltas))
+            if m._i:  # a constructor already stepped into this block (IntersectionMatcher does)
+                m._read_ids()
+                ids = m._ids[m._i:]
+                deltas.extend([ids[0], *(b - a for a, b in pairwise(ids))] if not byteids else ids)
+                if self.scored:
+                    m._read_weights()
+                    weights.extend(m._weights[m._i:])
+            else:
+                if m._data is None:
+                    m._read_data()
+                data = m._data
+                deltas.extend(data[0])  # delta codes, or the ids themselves with byteids
+                if self.scored:
+                    weights.extend(_block_weights(data[1], m._blocklength))
+            lowest = m._maxid + 1
+            m._next_block()
+        ids = np.array(deltas, dtype=IDS)
+        if not byteids and len(ids):
+            ids = _delta_decoded(ids, starts)
+        found = Matches(ids, self._bm25f(m.scorer, ids, np.array(weights, dtype=np.float64))
+                        if self.scored else None)
+        return self._restrict(found, within) if within is not None else found
+
+    def _listed(self, m: ListMatcher, within) -> Matches:
+        """A list of ids scored by weight alone (`ListMatcher.score` without a scorer)."""
+        self.tick()
+        ids = np.array(m._ids[m._i:], dtype=IDS)
+        scores = None
+        if self.scored:
+            if m._all_weights:
+                scores = np.full(len(ids), m._all_weights, dtype=np.float64)
+            elif m._weights:
+                scores = np.array(m._weights[m._i:], dtype=np.float64)
+            else:
+                scores = np.ones(len(ids), dtype=np.float64)
+        return self._restrict(Matches(ids, scores), within)
+
+    def _bm25f(self, scorer: BM25FScorer, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """`scoring.bm25` over arrays, operation for operation, so each score is Whoosh's."""
+        fl = scorer.length_array()[ids]
+        idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+        return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+
+    def _stepped(self, m, within) -> Matches:
+        """Step a matcher with no array form, as Whoosh would (only to candidates, if any)."""
+        ids: list[int] = []
+        scores: list[float] = []
+        tick, scored, countdown = self.tick, self.scored, STEP_TICK
+        candidates = iter(within.tolist()) if within is not None else None
+        while m.is_active():
+            countdown -= 1
+            if not countdown:
+                tick()
+                countdown = STEP_TICK
+            if candidates is not None:
+                target = next(candidates, None)
+                if target is None:
+                    break
+                if m.id() < target:
+                    m.skip_to(target)
+                    if not m.is_active():
+                        break
+                if m.id() != target:
+                    continue
+            ids.append(m.id())
+            if scored:
+                scores.append(m.score())
+            m.next()
+        return Matches(np.array(ids, dtype=IDS), np.array(scores, dtype=np.float64) if scored else None)
+
+    # Combining
+
+    def _empty(self) -> Matches:
+        return Matches(NO_IDS, NO_SCORES if self.scored else None)
+
+    def _union(self, a: Matches, b: Matches) -> Matches:
+        """`UnionMatcher`: ids in either; `a.score() + b.score()` where both match."""
+        if not len(a):
+            return b
+        if not len(b):
+            return a
+        ids = np.concatenate((a.ids, b.ids))
+        ids.sort(kind="stable")  # two sorted runs: a linear merge
+        if len(ids) > 1:
+            ids = ids[np.concatenate(([True], ids[1:] != ids[:-1]))]
+        if not self.scored:
+            return Matches(ids, None)
+        scores = np.zeros(len(ids), dtype=np.float64)
+        scores[ids.searchsorted(a.ids)] = a.scores
+        scores[ids.searchsorted(b.ids)] += b.scores  # IEEE addition commutes: a + b == b + a
+        return Matches(ids, scores)
+
+    def _intersect(self, a: Matches, b: Matches) -> Matches:
+        """`IntersectionMatcher`: ids in both; `a.score() + b.score()`."""
+        in_b = _member(a.ids, b.ids)
+        ids = a.ids[in_b]
+        if not self.scored:
+            return Matches(ids, None)
+        return Matches(ids, a.scores[in_b] + b.scores[_member(b.ids, ids)])
+
+    def _add_where_present(self, a: Matches, b: Matches) -> Matches:
+        """`AndMaybeMatcher`: `a`'s ids; `a.score() + b.score()` where `b` matches too."""
+        if not self.scored or not len(b):
+            return a
+        scores = a.scores.copy()
+        scores[a.ids.searchsorted(b.ids)] += b.scores  # b was evaluated within a's ids
+        return Matches(a.ids, scores)
+
+    def _restrict(self, found: Matches, ids: np.ndarray | None, keep: bool = True) -> Matches:
+        """`found` limited to `ids` (or, with keep=False, without them)."""
+        if ids is None:
+            return found
+        mask = _member(found.ids, ids)
+        if not keep:
+            mask = ~mask
+        return Matches(found.ids[mask], found.scores[mask] if found.scores is not None else None)
+
+    def _boosted(self, found: Matches, boost: float) -> Matches:
+        """`WrappingMatcher.score`: the child's score times the boost (even 1.0, as Whoosh does)."""
+        if not self.scored:
+            return found
+        return Matches(found.ids, found.scores * boost)
+
+
+def _is_bm25f(scorer) -> bool:
+    return isinstance(scorer, BM25FScorer) and hasattr(scorer, "length_array")
+
+
+def _size(m) -> float:
+    """A cheap upper bound on the matches of `m`, to evaluate the smaller side first."""
+    kind = type(m)
+    if kind is W3LeafMatcher:
+        length = m._length  # bytes of postings on disk: proportional enough to the matches
+        return length[0] if isinstance(length, tuple) else length  # Whoosh keeps some as 1-tuples
+    if kind is UnionMatcher:
+        return _size(m.a) + _size(m.b)
+    if kind in (IntersectionMatcher, RequireMatcher):
+        return min(_size(m.a), _size(m.b))
+    if kind in (AndMaybeMatcher, AndNotMatcher):
+        return _size(m.a)
+    if isinstance(m, WrappingMatcher):
+        return _size(m.child)
+    return float("inf")  # stepped kinds: evaluate them within the other side
+
+
+def _block_weights(weights, count: int):
+    """A block's weights as `W3LeafMatcher._read_weights` gives them (float32 when minified)."""
+    if weights is None:
+        return [1.0] * count
+    if isinstance(weights, float):
+        return array("f", [weights]).tolist() * count
+    return weights
+
+
+def _delta_decoded(deltas: np.ndarray, starts: list[int]) -> np.ndarray:
+    """Ids from per-block delta codes: a running sum that restarts at each block."""
+    total = np.cumsum(deltas)
+    if len(starts) > 1:
+        bounds = np.array(starts, dtype=IDS)
+        before = np.zeros(len(starts), dtype=IDS)
+        before[1:] = total[bounds[1:] - 1]
+        lengths = np.diff(np.append(bounds, len(deltas)))
+        total -= np.repeat(before, lengths)
+    return total
+
+
+def _member(ids: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Boolean mask: which of sorted `ids` are in sorted `among`."""
+    if not len(among) or not len(ids):
+        return np.zeros(len(ids), dtype=bool)
+    at = among.searchsorted(ids)
+    at[at == len(among)] = 0
+    return among[at] == ids
