@@ -24,7 +24,6 @@ from .schema import (
     DEFAULT_FIELDS,
     EXACT_FIELD,
     FIELD_BOOSTS,
-    POSITIONLESS_FIELDS,
     QUERY_FIELDS,
     STEMMED_FIELDS,
     display_schema,
@@ -161,7 +160,8 @@ class _ExactWordsPlugin(plugins.Plugin):
             elif (isinstance(node, (plugins.PhrasePlugin.PhraseNode, plugins.PrefixPlugin.PrefixNode))
                   and node.fieldname is None):
                 node.set_fieldname(EXACT_FIELD)
-            elif isinstance(node, plugins.PhrasePlugin.PhraseNode) and node.fieldname in POSITIONLESS_FIELDS:
+            elif (isinstance(node, plugins.PhrasePlugin.PhraseNode) and node.fieldname in parser.schema
+                  and not parser.schema[node.fieldname].format.supports("positions")):
                 group[i] = _phrase_in_field(node)
         return group
 
@@ -169,9 +169,10 @@ class _ExactWordsPlugin(plugins.Plugin):
 def _phrase_in_field(node) -> syntax.GroupNode:
     """`answer:"a b"` on a field indexed without positions: the phrase in `exact`, every word in the field.
 
-    The stemmed text fields keep no positions (they were most of the postings to
-    decode), so the phrase is matched in `exact`, which holds the same text, and
-    each of its words must also be in the field named.
+    The stemmed text fields keep no positions (`schema.POSITIONLESS_FIELDS`), so
+    the phrase is matched in `exact`, which holds the same text, and each of its
+    words must also be in the field named. Indexes built before kept positions and
+    match the phrase in the field itself.
     """
     field = node.fieldname
     phrase = copy(node)

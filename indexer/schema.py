@@ -61,9 +61,7 @@ def build_schema() -> fields.Schema:
         id=fields.ID(stored=True, unique=True),
         uin=fields.ID(stored=True, analyzer=lower_id),
         house=fields.ID(stored=True, analyzer=lower_id),
-        heading=fields.TEXT(analyzer=english, phrase=False),
-        question=fields.TEXT(analyzer=english, phrase=False),
-        answer=fields.TEXT(analyzer=english, phrase=False),
+        **{name: fields.TEXT(analyzer=english, phrase=False) for name in POSITIONLESS_FIELDS},
         exact=fields.TEXT(analyzer=exact_analyzer()),
         dept=fields.TEXT(analyzer=english),
         asker=fields.TEXT(analyzer=exact_analyzer()),
@@ -135,7 +133,8 @@ def display_schema() -> fields.Schema:
     schema = build_schema()
     plain = RegexTokenizer(TOKEN) | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter()
     for name in STEMMED_FIELDS:
-        schema[name].analyzer = plain
+        schema.remove(name)
+        schema.add(name, fields.TEXT(analyzer=plain))  # with positions: a fielded phrase echoes as typed
     return schema
 
 

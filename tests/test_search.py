@@ -41,6 +41,19 @@ def test_an_exact_phrase_matches_the_words_as_written(sample_index):
     assert ids(search(sample_index, '"organised immigration crimes"')) == []
 
 
+@pytest.mark.parametrize("q, expected", [
+    ('answer:"organised immigration crime"', [90000001]),
+    ('question:"organised immigration crime"', []),  # it is in the answer only
+    ('question:"criminal gangs"', [90000001]),
+    ('answer:"criminal gangs"', []),
+    ('answer:"crime organised"', []),  # the words are there, not as this phrase
+])
+def test_a_phrase_in_one_field(sample_index, q, expected):
+    results = search(sample_index, q)
+    assert ids(results) == expected
+    assert results.understood == q
+
+
 def test_a_trailing_wildcard_expands_over_real_words(sample_index):
     assert sorted(ids(search(sample_index, "immigra*"))) == [90000001, 90000081]
 
