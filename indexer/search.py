@@ -34,7 +34,7 @@ from .query import (
     with_proximity,
 )
 from .records import Answer
-from .schema import answer_from_stored, english_analyzer
+from .schema import DEFAULT_FIELDS, answer_from_stored, english_analyzer
 from .snippets import SNIPPET_CHARS, passages, snippet_analyzer
 from .spelling import suggest_spelling
 from .weighting import CachedLengthBM25F
@@ -168,6 +168,20 @@ class SearchIndex:
             suggestion=suggest_spelling(request.q, searcher.reader()) if request.q.strip() else None)
         self._matchings.put(identity, key, matching)
         return matching
+
+    def warm(self) -> None:
+        """Read what a first search would (tables, field lengths) now, e.g. as a worker starts.
+
+        At a million answers that is seconds of column reading, which would
+        otherwise land on the first searches a fresh web worker serves.
+        """
+        searcher = self._searcher()
+        tables = self._tables(searcher)
+        for sort in ("newest", "oldest"):
+            tables.warm(sort, FACETS, date_checks=())
+        tables.dates  # noqa: B018 - a cached property, read for its side effect
+        if isinstance(searcher.weighting, CachedLengthBM25F):
+            searcher.weighting.warm(searcher.reader(), DEFAULT_FIELDS)
 
     def related(self, answer: Answer, limit: int = RELATED) -> list[Answer]:
         """Answers most like this one (its heading, question and answer as the example)."""

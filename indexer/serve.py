@@ -2,15 +2,18 @@
 
 Sync workers because Whoosh's search time limit uses SIGALRM, which works only on
 a process's main thread, and searchers must not be shared between threads
-(DESIGN.md). Workers are recycled to release memory and deleted segment files.
+(DESIGN.md). Each worker reads the index's tables before it takes requests, and
+is recycled after many requests to release any memory it has gathered.
 """
 
 from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
 
-MAX_REQUESTS = 500
-MAX_REQUESTS_JITTER = 50
+# Recycling guards against slow leaks; a fresh worker re-reads the index's tables
+# (seconds at a million answers) and starts with an empty result cache, so rarely.
+MAX_REQUESTS = 10_000
+MAX_REQUESTS_JITTER = 1_000
 WORKER_TIMEOUT = 30
 
 
@@ -24,9 +27,16 @@ class _WransApplication(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
+        """The app, warmed before the worker takes its first request (not if the index is missing)."""
+        from indexer.errors import IndexError_
         from webapp import create_app
 
-        return create_app()
+        app = create_app()
+        try:
+            app.extensions["wrans_index"].warm()
+        except IndexError_ as exc:  # no index yet, or a damaged one: the pages say so per request
+            app.logger.warning("not warmed: %s", exc)
+        return app
 
 
 def run_gunicorn(host: str, port: int, workers: int) -> int:

@@ -37,6 +37,13 @@ class CachedLengthBM25F(scoring.BM25F):
                 scorer.length_array = partial(self._length_array, searcher.reader(), fieldname)
         return scorer
 
+    def warm(self, reader, fieldnames) -> None:
+        """Read the lengths of `fieldnames` in every segment of `reader` ahead of scoring."""
+        for leaf, _offset in reader.leaf_readers():
+            for fieldname in fieldnames:
+                if self._field_lengths(leaf, fieldname) is not None:
+                    self._length_array(leaf, fieldname)
+
     def _length_array(self, reader, fieldname: str) -> np.ndarray:
         """The same lengths as floats in one array, for scoring whole posting blocks."""
         key = ("array", fieldname)
