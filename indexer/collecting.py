@@ -171,8 +171,12 @@ def _top_by_score(ids: np.ndarray, scores: np.ndarray, limit: int) -> np.ndarray
     """Positions of the best `limit` by score, then docnum: `TopCollector`'s order."""
     if len(scores) > limit:
         kth = np.partition(scores, len(scores) - limit)[len(scores) - limit]
-        candidates = np.flatnonzero(scores >= kth)
-        return candidates[np.lexsort((ids[candidates], -scores[candidates]))[:limit]]
+        above = np.flatnonzero(scores > kth)
+        # Ties at the cut (every match of a query without words scores the same): the
+        # first in docnum order, which is the order of `ids`, with no sort of them all.
+        tied = np.flatnonzero(scores == kth)[:limit - len(above)]
+        candidates = np.concatenate((above, tied))
+        return candidates[np.lexsort((ids[candidates], -scores[candidates]))]
     return np.lexsort((ids, -scores))
 
 

@@ -75,7 +75,7 @@ def all_matches(top_searcher, q, context, tick: Tick) -> Matches:
     scored = context.weighting is not None
     parts = []
     for sub, offset in top_searcher.leaf_searchers():
-        found = _Evaluator(sub, scored, tick).evaluate(q.matcher(sub, context), None)
+        found = _Evaluator(scored, tick).evaluate(q.matcher(sub, context), None)
         if len(found):
             parts.append(Matches(found.ids + offset if offset else found.ids, found.scores))
     if not parts:
@@ -89,8 +89,7 @@ def all_matches(top_searcher, q, context, tick: Tick) -> Matches:
 class _Evaluator:
     """Evaluates one segment's matcher tree; see the module docstring."""
 
-    def __init__(self, segment_searcher, scored: bool, tick: Tick):
-        self.searcher = segment_searcher
+    def __init__(self, scored: bool, tick: Tick):
         self.scored = scored
         self.tick = tick
 
@@ -105,14 +104,13 @@ class _Evaluator:
             return self._listed(m, within)
         if kind is UnionMatcher:
             return self._union(self.evaluate(m.a, within), self.evaluate(m.b, within))
-        if kind is IntersectionMatcher or kind is RequireMatcher:
+        if kind is IntersectionMatcher:  # the sum commutes, so the cheaper side can go first
             first, second = (m.a, m.b) if _size(m.a) <= _size(m.b) else (m.b, m.a)
             found = self.evaluate(first, within)
-            other = self.evaluate(second, found.ids)
-            if kind is RequireMatcher:  # scores from `a` only
-                scored_side = found if first is m.a else other
-                return self._restrict(scored_side, other.ids if scored_side is found else found.ids)
-            return self._intersect(found, other)
+            return self._intersect(found, self.evaluate(second, found.ids))
+        if kind is RequireMatcher:  # `a`'s matches that `b` also matches, with `a`'s scores
+            found = self.evaluate(m.a, within)
+            return self._restrict(found, self.evaluate(m.b, found.ids).ids)
         if kind is AndMaybeMatcher:
             found = self.evaluate(m.a, within)
             return self._add_where_present(found, self.evaluate(m.b, found.ids))

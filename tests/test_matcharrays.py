@@ -19,30 +19,18 @@ from indexer import matcharrays
 from indexer.index import open_live_index, rebuild_index, update_index
 from indexer.query import bound_expansions, parse_user_query, with_proximity
 from indexer.search import WEIGHTING
-from indexer.store import canonical_bytes, record_path
 from indexer.weighting import CachedLengthBM25F
 
 SIZE, SEED = 1500, 5
-
-
-def _write(data_dir, indices, revision=0):
-    paths = []
-    for i in indices:
-        record = corpus.make_record(i, SIZE, SEED, revision)
-        path = record_path(data_dir, record["value"]["id"])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(canonical_bytes(record))
-        paths.append(path)
-    return paths
 
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("arrays-data")
     index_dir = tmp_path_factory.mktemp("arrays-index")
-    _write(data_dir, range(SIZE))
+    corpus.write_records(data_dir, range(SIZE), SIZE, SEED)
     rebuild_index(data_dir, index_dir, procs=1)
-    update_index(data_dir, index_dir, paths=_write(data_dir, range(0, SIZE, 10), 1))
+    update_index(data_dir, index_dir, paths=corpus.write_records(data_dir, range(0, SIZE, 10), SIZE, SEED, 1))
     return index_dir
 
 
