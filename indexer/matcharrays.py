@@ -191,7 +191,7 @@ class _Evaluator:
 
     def _bm25f(self, scorer: BM25FScorer, ids: np.ndarray, tf: np.ndarray) -> np.ndarray:
         """`scoring.bm25` over arrays, operation for operation, so each score is Whoosh's."""
-        fl = scorer.length_array()[ids]
+        fl = scorer.length_array[ids]
         idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
         return idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
 

@@ -179,7 +179,6 @@ class SearchIndex:
         tables = self._tables(searcher)
         for sort in ("newest", "oldest"):
             tables.warm(sort, FACETS, date_checks=())
-        tables.dates  # noqa: B018 - a cached property, read for its side effect
         if isinstance(searcher.weighting, CachedLengthBM25F):
             searcher.weighting.warm(searcher.reader(), DEFAULT_FIELDS)
 
