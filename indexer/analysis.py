@@ -67,6 +67,30 @@ class MemoAnalyzer(CompositeAnalyzer):
                     token.pos = pos
             yield token
 
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """Each term of `value` with its positions, as the tokens indexing yields them.
+
+        The same terms and positions as `_index_tokens` with positions on, gathered
+        per term in first-seen order (what Whoosh's formats gather from the tokens),
+        for a build writer that needs no Token objects (building.BuildSegmentWriter).
+        """
+        memo, term_of = self._memo, self._term_of
+        renumber = self._renumber
+        found: dict[str, list[int]] = {}
+        pos = None
+        for i, match in enumerate(self.items[0].expression.finditer(value)):
+            word = match.group(0)
+            term = memo[word] if word in memo else term_of(word)
+            if term is _STOPPED:
+                continue
+            # StopFilter's renumbering: the first kept word keeps its place, the rest follow on
+            pos = i if pos is None or not renumber else pos + 1
+            if term in found:
+                found[term].append(pos)
+            else:
+                found[term] = [pos]
+        return found
+
     def _term_of(self, word: str):
         """Run one word through the chain and remember what comes out."""
         if len(self._memo) >= self.memo_limit:

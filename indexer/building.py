@@ -2,14 +2,17 @@
 
 Whoosh indexes in pure Python, so a full build is CPU-bound: a million answers
 take hours in one process. A rebuild therefore splits the sorted record paths
-into one contiguous run per process; each process writes its run as one
-segment, and the parent commits the segments in run order. Document numbers,
-and so every score tie and every snippet, come out exactly as a one-process
-build in the same path order would give them (Whoosh's own `MpWriter` hands
-batches to whichever process is free, so its order changes from run to run).
+into contiguous runs, at least one per process and none over MAX_RUN records;
+the processes write one run each at a time as one segment, and the parent
+commits the segments in run order. Document numbers, and so every score tie
+and every snippet, come out exactly as a one-process build in the same path
+order would give them (Whoosh's own `MpWriter` hands batches to whichever
+process is free, so its order changes from run to run).
 
-Writers skip Whoosh's per-posting read-back of field lengths at flush time:
-`FastSegmentWriter` reads each field's length column once instead.
+A run's postings are sorted in memory (`BuildSegmentWriter`, `posting_pool`),
+about 9 KB per answer until its segment is written: MAX_RUN caps that at ~2 GB
+a process. Writers also skip Whoosh's per-posting read-back of field lengths at
+flush time: `FastSegmentWriter` reads each field's length column once instead.
 """
 
 from __future__ import annotations
@@ -20,15 +23,20 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from whoosh import formats
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
+from .analysis import MemoAnalyzer
+from .posting_pool import InMemoryPostingPool
 from .progress import Meter
 from .settings import load_settings
 
 MIN_RUN = 5000  # fewer records than this per process are not worth a process
+MAX_RUN = 250_000  # records whose postings one process holds in memory at once
 PROGRESS_EVERY = 200  # records a worker writes between updates of the shared counter
 
 ToDocument = Callable[[Path], "dict | None"]
@@ -40,11 +48,80 @@ class FastSegmentWriter(SegmentWriter):
     def _flush_segment(self):
         self.perdocwriter.close()
         pdr = self.per_document_reader() if self.codec.length_stats else None
-        lengths = _PreloadedLengths(pdr) if pdr else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        self._write_postings(_PreloadedLengths(pdr) if pdr else None)
         self.fieldwriter.close()
         if pdr:
             pdr.close()
+
+    def _write_postings(self, lengths: _PreloadedLengths | None) -> None:
+        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+
+
+class BuildSegmentWriter(FastSegmentWriter):
+    """A full build's writer: each term's postings kept in memory, so nothing spills.
+
+    Only for documents added in order to a segment of their own, as a build does
+    (`posting_pool`); updates, whose commits may merge segments, keep Whoosh's pool.
+    """
+
+    def __init__(self, ix, **options):
+        super().__init__(ix, **options)
+        self.pool = InMemoryPostingPool(self.schema)
+        self._plain_schema = not any(field.vector or field.separate_spelling()
+                                     for _, field in self.schema.items())
+
+    def add_document(self, **fields):
+        """Whoosh's `add_document`, with each field's postings handed to the pool at once.
+
+        Whoosh passes a text through a generator per token and the pool a tuple per
+        posting; a memo-analysed text field's terms and positions come back here as
+        one dict (`_field_postings`). Boosts, vectors and spelling go Whoosh's way.
+        """
+        if not self._plain_schema or any(name.startswith("_") for name in fields):
+            return super().add_document(**fields)
+        self._check_state()
+        schema, docnum, perdoc = self.schema, self.docnum, self.perdocwriter
+        fieldnames = sorted(fields)
+        self._check_fields(schema, fieldnames)
+        perdoc.start_doc(docnum)
+        for fieldname in fieldnames:
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                length = self.pool.add_terms(fieldname, docnum, _field_postings(field, value))
+            perdoc.add_field(fieldname, field, value if field.stored else None,
+                             length if field.scorable else 0)
+            if field.column_type:
+                perdoc.add_column_value(fieldname, field.column_type, field.to_column_value(value))
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _write_postings(self, lengths: _PreloadedLengths | None) -> None:
+        self.pool.write(self.fieldwriter, lengths.decoded if lengths else lambda _: None)
+
+
+def _field_postings(field, value) -> list:
+    """(term bytes, frequency, weight, value bytes) per distinct term, as `field.index` gives.
+
+    A memo-analysed text with a frequency or positions format is gathered in one
+    pass; weights are the format's (each token's boost is 1.0 at index time).
+    """
+    fmt, analyzer = field.format, field.analyzer
+    if not (isinstance(value, str) and isinstance(analyzer, MemoAnalyzer)
+            and type(fmt) in (formats.Frequency, formats.Positions)):
+        return list(field.index(value))
+    boost = fmt.field_boost
+    encode = fmt.encode if type(fmt) is formats.Positions else _encode_frequency
+    return [(term.encode("utf-8"), len(poses), len(poses) * boost, encode(poses))
+            for term, poses in analyzer.term_positions(value).items()]
+
+
+def _encode_frequency(positions: list[int]) -> bytes:
+    return pack_uint(len(positions))
 
 
 class _PreloadedLengths:
@@ -65,6 +142,11 @@ class _PreloadedLengths:
         # As Whoosh's own reader: a zero byte (no length) gives None.
         return self._LENGTHS[column[docnum]] if docnum < len(column) else None
 
+    def decoded(self, fieldname: str) -> list | None:
+        """Every document's length in the field, as `doc_field_length` gives it, or None."""
+        column = self._read(fieldname)
+        return None if column is None else [self._LENGTHS[b] for b in column]
+
     def _read(self, fieldname: str) -> bytes | None:
         reader = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
         if reader is None:
@@ -77,10 +159,13 @@ def default_procs() -> int:
 
 
 def plan_runs(paths: Sequence[Path], procs: int) -> list[Sequence[Path]]:
-    """Split `paths` into at most `procs` contiguous runs of at least MIN_RUN records."""
+    """Split `paths` into contiguous runs: one per process, more where runs would pass MAX_RUN.
+
+    No run is below MIN_RUN records unless there are fewer than that in all.
+    """
     if not paths:
         return [paths]
-    count = max(1, min(procs, len(paths) // MIN_RUN))
+    count = max(1, min(procs, len(paths) // MIN_RUN), -(-len(paths) // MAX_RUN))
     size = -(-len(paths) // count)
     return [paths[i:i + size] for i in range(0, len(paths), size)]
 
@@ -97,7 +182,7 @@ def write_segments(ix, paths: Sequence[Path], to_document: ToDocument, procs: in
                                       meter.add)]
             else:
                 results = _write_runs_in_processes(ix.storage.folder, runs, to_document,
-                                                   writer_options, meter)
+                                                   writer_options, procs, meter)
         segments = [segment for segment, _, _ in results if segment is not None]
         writer._close_segment()
         writer._commit_toc(segments)
@@ -108,11 +193,13 @@ def write_segments(ix, paths: Sequence[Path], to_document: ToDocument, procs: in
     return sum(r[1] for r in results), sum(r[2] for r in results)
 
 
-def _write_runs_in_processes(folder, runs, to_document, writer_options, meter) -> list:
-    """Write each run in its own process; the first failure stops the others at once."""
+def _write_runs_in_processes(folder, runs, to_document, writer_options, procs, meter) -> list:
+    """Write each run in a fresh process, `procs` at a time; the first failure stops the rest."""
     context = multiprocessing.get_context("fork")
     counter = context.Value("q", 0)
-    with context.Pool(len(runs), initializer=_remember_counter, initargs=(counter,)) as pool:
+    # One run per process, so each run's postings go back to the system with its process.
+    with context.Pool(max(1, min(procs, len(runs))), initializer=_remember_counter,
+                      initargs=(counter,), maxtasksperchild=1) as pool:
         pending = [pool.apply_async(_write_run_in_worker, (folder, run, to_document, writer_options))
                    for run in runs]
         while not all(p.ready() for p in pending):
@@ -145,7 +232,7 @@ def _write_run(folder: str, run: Sequence[Path], to_document: ToDocument, writer
     """Write one run of records as one new segment; return (segment or None, indexed, skipped)."""
     ix = whoosh_index.open_dir(folder)
     options = {k: v for k, v in writer_options.items() if k != "timeout"}
-    writer = FastSegmentWriter(ix, _lk=False, **options)
+    writer = BuildSegmentWriter(ix, _lk=False, **options)
     indexed = skipped = pending = 0
     # No cancel() on failure: it would remove the temporary dir every run's writer
     # shares. The parent cancels its own writer, which removes that dir once, and a
