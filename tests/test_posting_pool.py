@@ -1,0 +1,136 @@
+"""The build writer's in-memory postings: the bytes on disk are the stock writer's.
+
+`BuildSegmentWriter` sorts postings per term in memory and analyses memo-analysed
+text in one pass; whatever it does, every file of the segment it writes must be
+byte for byte the file Whoosh's own `SegmentWriter` writes from the same documents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+from whoosh import fields
+from whoosh import index as whoosh_index
+from whoosh.analysis import StandardAnalyzer
+from whoosh.writing import SegmentWriter
+
+from bench import corpus
+from indexer import building, store
+from indexer.posting_pool import InMemoryPostingPool
+from indexer.index import _document_from_path, open_live_index, rebuild_index
+from indexer.schema import build_schema, english_analyzer, exact_analyzer
+
+from .conftest import SAMPLE_DIR
+
+SIZE = 400  # enough for common terms to fill several 128-posting blocks
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory) -> list[dict]:
+    data_dir = tmp_path_factory.mktemp("data")
+    corpus.write_records(data_dir, range(SIZE), SIZE, 3)
+    paths = [*store.iter_record_paths(SAMPLE_DIR), *store.iter_record_paths(data_dir)]
+    return [doc for doc in map(_document_from_path, paths) if doc]
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """Each segment file's digest, named without the segment's random id."""
+    return {re.sub(r"_[a-z0-9]{16}", "", f.name): hashlib.sha256(f.read_bytes()).hexdigest()
+            for f in folder.iterdir() if f.suffix not in (".toc", "") and "LOCK" not in f.name}
+
+
+def _write(folder: Path, schema, writer_class, docs) -> dict[str, str]:
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), schema)
+    writer = writer_class(ix, compound=False)
+    for doc in docs:
+        writer.add_document(**doc)
+    writer.commit()
+    ix.close()
+    return _files(folder)
+
+
+def test_the_build_writer_writes_the_stock_writers_bytes(tmp_path, documents):
+    stock = _write(tmp_path / "stock", build_schema(), SegmentWriter, documents)
+    build = _write(tmp_path / "build", build_schema(), building.BuildSegmentWriter, documents)
+    assert {".pst", ".trm"} <= {Path(name).suffix for name in stock}
+    assert build == stock
+
+
+def _odd_schema():
+    """Fields the fast path does not take, and weights a 32-bit float cannot hold."""
+    return fields.Schema(
+        id=fields.ID(stored=True),
+        boosted=fields.TEXT(analyzer=english_analyzer(), field_boost=1.1),
+        boosted_flat=fields.TEXT(analyzer=exact_analyzer(), phrase=False, field_boost=0.3),
+        standard=fields.TEXT(analyzer=StandardAnalyzer()),
+        chars=fields.TEXT(analyzer=exact_analyzer(), chars=True),
+        tags=fields.KEYWORD(lowercase=True, scorable=True),
+        count=fields.NUMERIC(stored=True),
+    )
+
+
+def _odd_documents(documents) -> list[dict]:
+    out = []
+    for n, doc in enumerate(documents):
+        text = doc.get("answer", "")[:400]
+        odd = dict(id=str(n), boosted=text, boosted_flat=text, standard=text, chars=text,
+                   tags=doc.get("status", ""), count=n % 7)
+        if n % 5 == 0:
+            odd["_boost"] = 1.7  # a document boost goes Whoosh's own way
+        out.append(odd)
+    return out
+
+
+def test_odd_fields_and_boosts_are_written_as_the_stock_writer_writes_them(tmp_path, documents):
+    docs = _odd_documents(documents)
+    stock = _write(tmp_path / "stock", _odd_schema(), SegmentWriter, docs)
+    build = _write(tmp_path / "build", _odd_schema(), building.BuildSegmentWriter, docs)
+    assert build == stock
+
+
+def test_a_weight_a_float_cannot_hold_widens_its_term_to_doubles():
+    pool = InMemoryPostingPool(_odd_schema())
+    pool.add_terms("boosted", 0, [(b"gang", 1, 1.0, b"")])
+    pool.add_terms("boosted", 1, [(b"gang", 1, 1.1, b"")])
+    ids, weights, _, _ = pool._fields["boosted"][b"gang"]
+    assert (list(ids), weights.typecode, list(weights)) == ([0, 1], "d", [1.0, 1.1])
+
+
+def test_term_positions_are_the_positions_indexing_gives():
+    texts = ["The Government is working with the French authorities to tackle criminal gangs.",
+             "of the and", "I x y z smuggling smuggled Smuggling the gangs", ""]
+    for make in (english_analyzer, exact_analyzer):
+        analyzer = make()
+        for text in texts:
+            expected: dict[str, list[int]] = {}
+            for token in analyzer(text, mode="index", positions=True, boosts=True):
+                expected.setdefault(token.text, []).append(token.pos)
+            assert analyzer.term_positions(text) == expected
+
+
+def test_runs_are_capped_so_a_process_holds_a_bounded_share(monkeypatch):
+    paths = [Path(f"{i}.json") for i in range(12_000)]
+    monkeypatch.setattr(building, "MAX_RUN", 5000)
+    runs = building.plan_runs(paths, 2)
+    assert [len(r) for r in runs] == [4000, 4000, 4000]
+    assert [p for r in runs for p in r] == paths
+
+
+def test_a_build_in_more_runs_than_processes_equals_a_build_in_one(tmp_path, monkeypatch):
+    one = rebuild_index(SAMPLE_DIR, tmp_path / "one", procs=1)
+    monkeypatch.setattr(building, "MIN_RUN", 10)
+    monkeypatch.setattr(building, "MAX_RUN", 20)
+    many = rebuild_index(SAMPLE_DIR, tmp_path / "many", procs=2)
+    assert (many.indexed, many.documents) == (one.indexed, one.documents)
+    ix = open_live_index(tmp_path / "many")
+    try:
+        assert [s.doc_count() for s in ix._segments()] == [19, 19, 19, 16]
+        with ix.searcher() as searcher:
+            ids = [searcher.stored_fields(n)["id"] for n in range(searcher.doc_count())]
+    finally:
+        ix.close()
+    assert ids == [str(store.question_id_from_path(p)) for p in store.iter_record_paths(SAMPLE_DIR)]
