@@ -15,8 +15,14 @@ scores in the order its `score()` method does, and every element goes through th
 same IEEE operations as Whoosh's scalar code, so scores are bit-identical and so
 is the ranking.
 
-Matchers without an array form here (phrases, spans, preloaded ORs) are stepped
-as Whoosh steps them, restricted to the candidates their parent allows.
+A phrase (and the proximity clause, a phrase with slop) is the intersection of
+its words over arrays, kept where the words' decoded positions follow each other
+within the slop, checked for all candidates at once: `all_matches` swaps each
+`Phrase` for an `_ArrayPhrase`, whose matcher per segment is that list of
+matches. (Whoosh's own phrase matcher steps to its first match as it is built,
+which for a rare phrase of common words was most of a second at 1M answers.)
+Matchers without an array form here (other spans, preloaded ORs) are stepped as
+Whoosh steps them, restricted to the candidates their parent allows.
 
 Evaluation carries a candidate set `within`: the result is exactly the true
 matches among `within` (all of them when it is None). An intersection evaluates
@@ -28,9 +34,11 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
-from itertools import pairwise
+from itertools import accumulate, pairwise
+from pickle import loads
 
 import numpy as np
+from whoosh import formats
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import (
     AndMaybeMatcher,
@@ -39,12 +47,15 @@ from whoosh.matching import (
     FilterMatcher,
     IntersectionMatcher,
     ListMatcher,
+    NullMatcher,
     NullMatcherClass,
     RequireMatcher,
     UnionMatcher,
     WrappingMatcher,
 )
+from whoosh.query import Phrase, Term
 from whoosh.scoring import BM25FScorer
+from whoosh.util import make_binary_tree
 
 Tick = Callable[[], None]  # called once per block or per stepped match: the time limit's chance
 IDS = np.int64
@@ -73,6 +84,7 @@ def all_matches(top_searcher, q, context, tick: Tick) -> Matches:
     date sort, which needs no scores) decides whether scores are computed.
     """
     scored = context.weighting is not None
+    q = q.accept(lambda node: _ArrayPhrase(node, scored, tick) if type(node) is Phrase else node)
     parts = []
     for sub, offset in top_searcher.leaf_searchers():
         found = _Evaluator(scored, tick).evaluate(q.matcher(sub, context), None)
@@ -123,9 +135,7 @@ class _Evaluator:
             scores = np.full(len(found), m._score, dtype=np.float64) if self.scored else None
             return Matches(found.ids, scores)
         if kind is FilterMatcher:
-            ids = np.fromiter(m._ids, dtype=IDS, count=len(m._ids))
-            ids.sort()
-            found = self._restrict(self.evaluate(m.child, within), ids, keep=not m._exclude)
+            found = self._restrict(self.evaluate(m.child, within), _filter_ids(m), keep=not m._exclude)
             return self._boosted(found, m.boost)
         if kind is WrappingMatcher:
             return self._boosted(self.evaluate(m.child, within), m.boost)
@@ -133,8 +143,11 @@ class _Evaluator:
 
     # Leaves
 
-    def _leaf(self, m: W3LeafMatcher, within) -> Matches:
-        """Decode a term's posting blocks (those that can hold a candidate) and score them."""
+    def _leaf(self, m: W3LeafMatcher, within, values: list | None = None) -> Matches:
+        """Decode a term's posting blocks (those that can hold a candidate) and score them.
+
+        With a `values` list, each match's value string is appended to it, in order.
+        """
         tick = self.tick
         deltas: list[int] = []
         starts: list[int] = []
@@ -159,6 +172,9 @@ class _Evaluator:
                 if self.scored:
                     m._read_weights()
                     weights.extend(m._weights[m._i:])
+                if values is not None:
+                    m._read_values()
+                    values.extend(m._values[m._i:])
             else:
                 if m._data is None:
                     m._read_data()
@@ -166,6 +182,8 @@ class _Evaluator:
                 deltas.extend(data[0])  # delta codes, or the ids themselves with byteids
                 if self.scored:
                     weights.extend(_block_weights(data[1], m._blocklength))
+                if values is not None:
+                    values.extend(data[2])
             lowest = m._maxid + 1
             m._next_block()
         ids = np.array(deltas, dtype=IDS)
@@ -173,7 +191,44 @@ class _Evaluator:
             ids = _delta_decoded(ids, starts)
         found = Matches(ids, self._bm25f(m.scorer, ids, np.array(weights, dtype=np.float64))
                         if self.scored else None)
-        return self._restrict(found, within) if within is not None else found
+        if within is None:
+            return found
+        if values is not None:
+            kept = np.flatnonzero(_member(ids, within)).tolist()
+            values[:] = [values[i] for i in kept]
+        return self._restrict(found, within)
+
+    def _word(self, m, within, values: list) -> Matches:
+        """A phrase word's matches with their position strings (`_near_in_arrays` leaves)."""
+        if type(m) is W3LeafMatcher:
+            return self._leaf(m, within, values)
+        found = self._word(m.child, within, values)  # a FilterMatcher: deletions left out
+        keep = _member(found.ids, _filter_ids(m))
+        if m._exclude:
+            keep = ~keep
+        values[:] = [values[i] for i in np.flatnonzero(keep).tolist()]
+        found = Matches(found.ids[keep], found.scores[keep] if found.scores is not None else None)
+        return self._boosted(found, m.boost)
+
+    def _near(self, m: _Near, within) -> Matches:
+        """`SpanNear2Matcher`: its words' intersection, where their positions chain within the slop."""
+        leaves = m.ms
+        found: dict[int, tuple[Matches, list]] = {}
+        candidates = within
+        for leaf in sorted(leaves, key=_size):  # the rarest word first bounds the others
+            values: list[bytes] = []
+            found[id(leaf)] = (self._word(leaf, candidates, values), values)
+            candidates = found[id(leaf)][0].ids
+        ids = candidates
+        at = {key: matches.ids.searchsorted(ids) for key, (matches, _) in found.items()}
+        self.tick()
+        near = _near_mask([[found[id(leaf)][1][i] for i in at[id(leaf)].tolist()] for leaf in leaves],
+                          m.slop, m.mindist)
+        ids = ids[near]
+        if not self.scored:
+            return Matches(ids, None)
+        scores = {key: matches.scores[at[key][near]] for key, (matches, _) in found.items()}
+        return Matches(ids, _tree_sum(m.child, scores))
 
     def _listed(self, m: ListMatcher, within) -> Matches:
         """A list of ids scored by weight alone (`ListMatcher.score` without a scorer)."""
@@ -274,6 +329,137 @@ class _Evaluator:
         if not self.scored:
             return found
         return Matches(found.ids, found.scores * boost)
+
+
+class _ArrayPhrase(Phrase):
+    """A phrase whose matcher in each segment is its matches and scores, found over arrays."""
+
+    def __init__(self, phrase: Phrase, scored: bool, tick: Tick):
+        super().__init__(phrase.fieldname, phrase.words, slop=phrase.slop, boost=phrase.boost,
+                         char_ranges=phrase.char_ranges)
+        self._scored, self._tick = scored, tick
+
+    def matcher(self, searcher, context=None):
+        """As `Phrase.matcher` builds it, but as a `ListMatcher` of what `_near` finds."""
+        field = searcher.schema[self.fieldname] if self.fieldname in searcher.schema else None
+        if field is None or not field.format or not field.format.supports("positions"):
+            return super().matcher(searcher, context)  # Whoosh's NullMatcher or QueryError
+        try:
+            words = [field.to_bytes(word) for word in self.words]
+        except ValueError:
+            return NullMatcher()
+        reader = searcher.reader()
+        if any((self.fieldname, word) not in reader for word in words):
+            return NullMatcher()
+        near = _Near([Term(self.fieldname, word).matcher(searcher, context) for word in words],
+                     self.slop)
+        if not _near_in_arrays(near, self._scored):
+            return super().matcher(searcher, context)
+        found = _Evaluator(self._scored, self._tick)._near(near, None)
+        if not len(found):
+            return NullMatcher()
+        # SpanNear2Matcher scores its words' intersection times its boost of 1.0, a no-op.
+        m = ListMatcher(found.ids.tolist(), weights=found.scores.tolist() if self._scored else None)
+        return WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
+
+
+class _Near:
+    """What `SpanNear2Matcher` holds (ordered, mindist 1), built without stepping to a match."""
+
+    ordered, mindist = True, 1
+
+    def __init__(self, ms: list, slop: int):
+        self.ms, self.slop = ms, slop
+        self.child = make_binary_tree(IntersectionMatcher, ms)
+
+
+def _near_in_arrays(m: _Near, scored: bool) -> bool:
+    """Whether a `SpanNear2Matcher` is one `_near` evaluates: ordered words with positions.
+
+    Each word is a term's postings, or those postings without deleted documents.
+    """
+    def positions_leaf(leaf) -> bool:
+        if type(leaf) is FilterMatcher:
+            return positions_leaf(leaf.child)
+        return (type(leaf) is W3LeafMatcher and type(leaf.format) is formats.Positions
+                and (not scored or _is_bm25f(leaf.scorer)))
+    return (m.ordered and m.mindist >= 1 and all(map(positions_leaf, m.ms))
+            and (len(m.ms) == 1 or type(m.child) is IntersectionMatcher))
+
+
+def _filter_ids(m: FilterMatcher) -> np.ndarray:
+    ids = np.fromiter(m._ids, dtype=IDS, count=len(m._ids))
+    ids.sort()
+    return ids
+
+
+def _near_mask(word_values: list[list[bytes]], slop: int, mindist: int) -> np.ndarray:
+    """Which candidates hold the words in order, each `mindist`..`slop` after the one before.
+
+    `word_values[w][c]` is word w's position string in candidate c. As
+    `SpanNear2Matcher._get_spans`, the reachable span ends after each word are
+    carried forward; a candidate matches if any end survives the last word. Keys
+    are candidate << 32 | position, so one sorted array holds every candidate.
+    """
+    count = len(word_values[0])
+    ends = None
+    for values in word_values:
+        sizes, keys = _positions(values)
+        keys += np.repeat(np.arange(count, dtype=IDS) << 32, sizes)
+        if ends is not None:
+            reachable = ends.searchsorted(keys - mindist, "right") > ends.searchsorted(keys - slop, "left")
+            keys = keys[reachable]
+        ends = keys
+    near = np.zeros(count, dtype=bool)
+    near[ends >> 32] = True
+    return near
+
+
+# `Positions.encode`: a 4-byte big-endian count, then the position deltas pickled
+# (protocol 2) as a list: b"\x80\x02]q\x00", then "(" and the items and "e" for more
+# than one, or the item and "a" for one, then ".". An item under 256 is "K" and a byte.
+_ONE_BYTE_ITEM = ord("K")
+_BATCH = 1000  # pickle splits longer lists into batches, with more opcodes between
+
+
+def _positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Each position string's positions (as `Positions.decode_positions`): counts, and all of them.
+
+    A string whose length is that of one-byte items only is read straight from its
+    bytes; the rest (a gap of 256 words or more, over 1,000 positions) are unpickled.
+    """
+    lengths = np.fromiter(map(len, values), dtype=IDS, count=len(values))
+    buf = np.frombuffer(b"".join(values), dtype=np.uint8).astype(IDS)
+    starts = np.cumsum(lengths) - lengths
+    sizes = buf[starts] << 24 | buf[starts + 1] << 16 | buf[starts + 2] << 8 | buf[starts + 3]
+    plain = (lengths == np.where(sizes == 1, 13, 12 + 2 * sizes)) & (sizes <= _BATCH)
+    counts = np.where(plain, sizes, 0)
+    item_starts = np.cumsum(counts) - counts
+    within = np.arange(int(counts.sum()), dtype=IDS) - np.repeat(item_starts, counts)
+    items = np.repeat(starts + np.where(sizes == 1, 10, 11), counts) + 2 * within
+    if (buf[items - 1] != _ONE_BYTE_ITEM).any():  # not the layout above: unpickle everything
+        plain[:] = False
+        counts[:] = 0
+        items = within = items[:0]
+    positions = _delta_decoded(buf[items], item_starts[counts > 0])
+    if plain.all():
+        return sizes, positions
+    rest = np.flatnonzero(~plain).tolist()
+    unpickled = [list(accumulate(loads(values[i][4:]))) for i in rest]
+    sizes[rest] = [len(found) for found in unpickled]
+    offsets = np.cumsum(sizes) - sizes
+    out = np.empty(int(sizes.sum()), dtype=IDS)
+    out[np.repeat(offsets, counts) + within] = positions
+    for i, found in zip(rest, unpickled, strict=True):
+        out[offsets[i]:offsets[i] + len(found)] = found
+    return sizes, out
+
+
+def _tree_sum(m, scores: dict[int, np.ndarray]) -> np.ndarray:
+    """The scores of an intersection tree's leaves added as its nodes' `score()` add them."""
+    if type(m) is IntersectionMatcher:
+        return _tree_sum(m.a, scores) + _tree_sum(m.b, scores)
+    return scores[id(m)]
 
 
 def _is_bm25f(scorer) -> bool:

@@ -10,14 +10,17 @@ for segments over 5,000 documents.
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
-from whoosh import query
+from whoosh import formats, query
 
 from bench import corpus
 from indexer import matcharrays
 from indexer.index import open_live_index, rebuild_index, update_index
 from indexer.query import bound_expansions, parse_user_query, with_proximity
+from indexer.schema import answer_from_stored
 from indexer.search import WEIGHTING
 from indexer.weighting import CachedLengthBM25F
 
@@ -41,11 +44,19 @@ def _words(searcher) -> list[str]:
     return [min(terms, key=lambda term: abs(term[0] - share * SIZE))[1] for share in (0.5, 0.2, 0.05, 0.01)]
 
 
+def _phrases(searcher) -> list[str]:
+    """Phrases from an answer's text (in order, out of order, with slop), with stop words."""
+    words = answer_from_stored(searcher.stored_fields(3)).answer_text.lower().split()[4:8]
+    return [f'"{" ".join(words[:3])}"', f'"{" ".join(words)}"', '"of the"', '"the the"',
+            f'"{words[0]} {words[2]}"~2', f'"{words[0]} {words[2]}"', f'"{words[2]} {words[0]}"~3',
+            f'"of the {words[1]}"~3']
+
+
 def _queries(searcher) -> list[query.Query]:
     common, middle, rare, rarest = _words(searcher)
     typed = [common, f"{common} {middle}", f"{middle} OR {rare} OR {rarest}", f"{common} -{middle}",
              f"{common} NOT ({rare} OR {rarest})", f"{common[:4]}*", f'"{common} {middle}"', "",
-             f"heading:{middle} answer:{common}", f"{rarest} {common} {middle}"]
+             f"heading:{middle} answer:{common}", f"{rarest} {common} {middle}", *_phrases(searcher)]
     out = []
     for text in typed:
         parsed = bound_expansions(parse_user_query(text, searcher.schema).query, searcher.reader())
@@ -87,7 +98,7 @@ def test_arrays_hold_exactly_what_whoosh_steps(index_dir, monkeypatch, or_matche
             else:
                 assert found.scores is None
             nonempty += len(expected_ids) > 0
-        assert nonempty >= 11  # the queries match real documents
+        assert nonempty >= 18  # the queries match real documents
 
 
 def test_an_and_reads_only_the_blocks_the_rarer_side_allows(index_dir, monkeypatch):
@@ -122,3 +133,34 @@ def test_an_and_reads_only_the_blocks_the_rarer_side_allows(index_dir, monkeypat
 def test_delta_codes_restart_at_each_block():
     deltas = np.array([3, 2, 5, 10, 1, 1, 40], dtype=np.int64)
     assert matcharrays._delta_decoded(deltas, [0, 3, 6]).tolist() == [3, 5, 10, 10, 11, 12, 40]
+
+
+def test_phrases_are_matched_over_arrays_not_stepped(index_dir, monkeypatch):
+    stepped, near = [], []
+    original_stepped, original_near = matcharrays._Evaluator._stepped, matcharrays._Evaluator._near
+    monkeypatch.setattr(matcharrays._Evaluator, "_stepped",
+                        lambda self, m, within: stepped.append(m) or original_stepped(self, m, within))
+    monkeypatch.setattr(matcharrays._Evaluator, "_near",
+                        lambda self, m, within: near.append(m) or original_near(self, m, within))
+    ix = open_live_index(index_dir)
+    with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
+        phrases = _phrases(searcher)
+        for text in phrases:
+            q = bound_expansions(parse_user_query(text, searcher.schema).query, searcher.reader())
+            matcharrays.all_matches(searcher, q, searcher.context(), tick=lambda: None)
+    assert len(near) >= len(phrases) and not stepped
+
+
+def test_position_strings_are_read_as_whoosh_decodes_them():
+    """One-byte gaps read from the bytes, the rest unpickled, all in candidate order."""
+    rng, fmt = random.Random(1), formats.Positions()
+    for _ in range(200):
+        lists = []
+        for _ in range(rng.randint(0, 30)):
+            n = rng.choice([1, 1, 2, 3, 10, 999, 1000, 1001, 2500])
+            gap = rng.choice([3, 255, 256, 70000])
+            lists.append(sorted(rng.sample(range(n * gap + n + 1), n)))
+        values = [fmt.encode(p) for p in lists]
+        sizes, positions = matcharrays._positions(values)
+        assert sizes.tolist() == [len(fmt.decode_positions(v)) for v in values]
+        assert positions.tolist() == [x for v in values for x in fmt.decode_positions(v)]

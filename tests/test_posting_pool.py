@@ -19,8 +19,8 @@ from whoosh.writing import SegmentWriter
 
 from bench import corpus
 from indexer import building, store
-from indexer.posting_pool import InMemoryPostingPool
 from indexer.index import _document_from_path, open_live_index, rebuild_index
+from indexer.posting_pool import InMemoryPostingPool
 from indexer.schema import build_schema, english_analyzer, exact_analyzer
 
 from .conftest import SAMPLE_DIR
