@@ -10,7 +10,7 @@ order would give them (Whoosh's own `MpWriter` hands batches to whichever
 process is free, so its order changes from run to run).
 
 A run's postings are sorted in memory (`BuildSegmentWriter`, `posting_pool`),
-about 9 KB per answer until its segment is written: MAX_RUN caps that at ~2 GB
+about 10 KB per answer until its segment is written: MAX_RUN caps that at ~2.6 GB
 a process. Writers also skip Whoosh's per-posting read-back of field lengths at
 flush time: `FastSegmentWriter` reads each field's length column once instead.
 """

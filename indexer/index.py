@@ -87,8 +87,9 @@ def index_exists(index_dir: Path) -> bool:
 def rebuild_index(data_dir: Path, index_dir: Path, procs: int | None = None, **state) -> IndexReport:
     """Build a fresh index from every stored record and make it live atomically.
 
-    `procs` processes write one segment each (default WRANS_INDEX_PROCS, else one
-    per core); `state` is saved with the index state after the swap (e.g. `last_update`).
+    `procs` processes write it (default WRANS_INDEX_PROCS, else one per core), a
+    segment per run of records (`building.plan_runs`); `state` is saved with the
+    index state after the swap (e.g. `last_update`).
     """
     started = time.monotonic()
     watermark = time.time_ns()

@@ -50,7 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("update_first_date", "WRANS_UPDATE_FIRST_DATE", "2014-05-01",
             "Where the first `wrans update` starts when no previous run is recorded."),
     Setting("index_procs", "WRANS_INDEX_PROCS", "0",
-            "Processes a full rebuild writes with (0: one per core); each writes one segment."),
+            "Processes a full rebuild writes with (0: one per core); a segment per run of records."),
     Setting("search_time_limit", "WRANS_SEARCH_TIME_LIMIT", "2.0",
             "Seconds one search may run before it is stopped with a message."),
     Setting("max_concurrent_searches", "WRANS_MAX_CONCURRENT_SEARCHES", "4",
