@@ -94,7 +94,9 @@ def document_from_answer(answer: Answer) -> dict:
         "question": answer.question_text,
         "answer": answer.answer_text,
         "exact": "\n".join(filter(None, (answer.heading, answer.question_text, answer.answer_text))),
-        "dept": " ".join(filter(None, {answer.answering_body, answer.department})),
+        # Answering body, then department if it differs: in that order in every process
+        # (a set's order changes with the hash seed, and with it the words' positions).
+        "dept": " ".join(dict.fromkeys(filter(None, (answer.answering_body, answer.department)))),
         "asker": asker.name if asker else None,
         "answerer": answerer.name if answerer else None,
         "dept_facet": answer.department,

@@ -7,7 +7,13 @@ the same results and scores.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,8 +21,10 @@ from whoosh import index as whoosh_index
 from whoosh.analysis import CompositeAnalyzer
 from whoosh.writing import SegmentWriter
 
+from bench import corpus
 from indexer import building, store
 from indexer.index import _document_from_path, live_build, open_live_index, rebuild_index
+from indexer.normalize import answer_from_record
 from indexer.schema import build_schema, english_analyzer, exact_analyzer
 from indexer.search import SearchIndex, SearchRequest
 
@@ -185,3 +193,27 @@ def test_the_first_failing_process_stops_the_others(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="disk on fire"):
         rebuild_index(SAMPLE_DIR, tmp_path / "index", procs=2)
     assert time.monotonic() - started < 20
+
+
+def _build_in_fresh_process(data_dir: Path, index_dir: Path, hash_seed: str) -> dict[str, str]:
+    """Segment files (named without their random ids) and digests of a build of `data_dir`."""
+    code = ("import sys; from pathlib import Path; from indexer.index import rebuild_index; "
+            "rebuild_index(Path(sys.argv[1]), Path(sys.argv[2]), procs=1)")
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    subprocess.run([sys.executable, "-c", code, str(data_dir), str(index_dir)], check=True, env=env,
+                   cwd=Path(__file__).resolve().parent.parent)
+    build = live_build(index_dir)
+    return {re.sub(r"_[a-z0-9]{16}", "", f.name): hashlib.sha256(f.read_bytes()).hexdigest()
+            for f in build.iterdir() if f.suffix != ".toc" and "LOCK" not in f.name}
+
+
+def test_a_build_is_the_same_bytes_whatever_the_hash_seed(tmp_path):
+    """Nothing in a document may depend on set or dict order that changes between processes."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(SAMPLE_DIR, data_dir)
+    paths = corpus.write_records(data_dir, range(300), 300, 2)
+    renamed = [answer_from_record(store.read_record(p)) for p in paths]
+    assert any(a.answering_body and a.department and a.answering_body != a.department for a in renamed)
+    first = _build_in_fresh_process(data_dir, tmp_path / "one", "1")
+    assert any(name.endswith(".pst") for name in first)
+    assert _build_in_fresh_process(data_dir, tmp_path / "two", "2") == first
