@@ -47,24 +47,13 @@ class MemoAnalyzer(CompositeAnalyzer):
         return self._index_tokens(value, positions, start_pos, mode)  # boosts: always 1.0 here
 
     def _index_tokens(self, value, positions, start_pos, mode):
-        memo, term_of = self._memo, self._term_of
         token = Token(positions, False, removestops=True, mode=mode)
         token.boost = 1.0
         token.stopped = False
-        renumber = self._renumber and positions
-        pos = None
-        for i, match in enumerate(self.items[0].expression.finditer(value)):
-            word = match.group(0)
-            term = memo[word] if word in memo else term_of(word)
-            if term is _STOPPED:
-                continue
+        for term, pos in self._kept_terms(value, start_pos, self._renumber and positions):
             token.text = term
             if positions:
-                if not renumber:
-                    token.pos = start_pos + i
-                else:  # StopFilter: the first kept word keeps its place, the rest follow on
-                    pos = start_pos + i if pos is None else pos + 1
-                    token.pos = pos
+                token.pos = pos
             yield token
 
     def term_positions(self, value: str) -> dict[str, list[int]]:
@@ -74,9 +63,18 @@ class MemoAnalyzer(CompositeAnalyzer):
         per term in first-seen order (what Whoosh's formats gather from the tokens),
         for a build writer that needs no Token objects (building.BuildSegmentWriter).
         """
-        memo, term_of = self._memo, self._term_of
-        renumber = self._renumber
         found: dict[str, list[int]] = {}
+        for term, pos in self._kept_terms(value, 0, self._renumber):
+            positions = found.get(term)
+            if positions is None:
+                found[term] = [pos]
+            else:
+                positions.append(pos)
+        return found
+
+    def _kept_terms(self, value: str, start_pos: int, renumber: bool):
+        """(term, position) for each word the chain keeps, each word's term from the memo."""
+        memo, term_of = self._memo, self._term_of
         pos = None
         for i, match in enumerate(self.items[0].expression.finditer(value)):
             word = match.group(0)
@@ -84,12 +82,8 @@ class MemoAnalyzer(CompositeAnalyzer):
             if term is _STOPPED:
                 continue
             # StopFilter's renumbering: the first kept word keeps its place, the rest follow on
-            pos = i if pos is None or not renumber else pos + 1
-            if term in found:
-                found[term].append(pos)
-            else:
-                found[term] = [pos]
-        return found
+            pos = start_pos + i if pos is None or not renumber else pos + 1
+            yield term, pos
 
     def _term_of(self, word: str):
         """Run one word through the chain and remember what comes out."""
