@@ -10,8 +10,9 @@ already sorted: appending them to that term's compact arrays is the whole sort.
 At flush the terms are written in field and term order, each in blocks of the
 codec's size handed whole to Whoosh's own posting writer, so the bytes on disk
 are the ones the stock writer writes (tests/test_posting_pool.py compares them).
-The price is memory: about 20 bytes a posting plus `exact`'s positions, held
-until the segment is written (a build's runs are sized for it: `building.MAX_RUN`).
+The price is memory: 8 bytes a posting plus its value (4 bytes, or `exact`'s
+positions), about 10 KB an answer, held until the segment is written (a build's
+runs are sized for it: `building.MAX_RUN`).
 """
 
 from __future__ import annotations
