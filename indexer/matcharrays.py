@@ -364,9 +364,9 @@ class _ArrayPhrase(Phrase):
 
 
 class _Near:
-    """What `SpanNear2Matcher` holds (ordered, mindist 1), built without stepping to a match."""
+    """What `SpanNear2Matcher` holds for a phrase, built without stepping to a first match."""
 
-    ordered, mindist = True, 1
+    mindist = 1  # as `Phrase` asks: in order, each word at least one place after the last
 
     def __init__(self, ms: list, slop: int):
         self.ms, self.slop = ms, slop
@@ -374,17 +374,14 @@ class _Near:
 
 
 def _near_in_arrays(m: _Near, scored: bool) -> bool:
-    """Whether a `SpanNear2Matcher` is one `_near` evaluates: ordered words with positions.
-
-    Each word is a term's postings, or those postings without deleted documents.
-    """
+    """Whether `_near` can take these words: each a term's postings with positions
+    (without its deleted documents, in a segment that has some), scored by BM25F."""
     def positions_leaf(leaf) -> bool:
         if type(leaf) is FilterMatcher:
             return positions_leaf(leaf.child)
         return (type(leaf) is W3LeafMatcher and type(leaf.format) is formats.Positions
                 and (not scored or _is_bm25f(leaf.scorer)))
-    return (m.ordered and m.mindist >= 1 and all(map(positions_leaf, m.ms))
-            and (len(m.ms) == 1 or type(m.child) is IntersectionMatcher))
+    return all(map(positions_leaf, m.ms))
 
 
 def _filter_ids(m: FilterMatcher) -> np.ndarray:
