@@ -25,7 +25,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,8 +32,8 @@ from whoosh.collectors import Collector, TimeLimit
 
 from . import matcharrays
 from .errors import SearchTimedOut
+from .facets import as_numpy
 
-NUMPY_TYPES = {"I": np.uint32, "Q": np.uint64, "q": np.int64}
 UINT64_MAX = (1 << 64) - 1
 
 
@@ -93,11 +92,11 @@ class _ArrayCollector(Collector):
         ids = found.ids
         keep = np.ones(len(ids), dtype=bool)
         for values, lo, hi in self.checks:
-            days = _as_numpy(values)[ids]
+            days = as_numpy(values)[ids]
             keep &= (days >= max(lo, 0)) & (days <= min(hi, UINT64_MAX))
         groups = self.tables.groups
         if groups is not None and len(ids):
-            numbers = _as_numpy(groups)[ids]
+            numbers = as_numpy(groups)[ids]
             candidates = np.flatnonzero(keep)
             _, first = np.unique(numbers[candidates], return_index=True)  # first of each, in docnum order
             first_of_group = np.zeros(len(ids), dtype=bool)
@@ -128,7 +127,7 @@ class _ArrayCollector(Collector):
             docnums, scores = ids[order].tolist(), self.kept.scores[order].tolist()
         else:
             keys = self.tables.newest_keys if self.sort == "newest" else self.tables.oldest_keys
-            docnums = ids[_first_by_key(_as_numpy(keys)[ids], limit)].tolist()
+            docnums = ids[_first_by_key(as_numpy(keys)[ids], limit)].tolist()
             scores = [None] * len(docnums)
         tables = self.tables.facets
         counts = {name: tables[name].counts_of(ids) for name in facets if name in tables}
@@ -160,11 +159,6 @@ class _ArrayCollector(Collector):
     def tick(self) -> None:
         if self.timedout:
             raise TimeLimit
-
-
-def _as_numpy(values: array) -> np.ndarray:
-    """A zero-copy numpy view of a table's `array`."""
-    return np.frombuffer(values, dtype=NUMPY_TYPES[values.typecode])
 
 
 def _top_by_score(ids: np.ndarray, scores: np.ndarray, limit: int) -> np.ndarray:

@@ -26,6 +26,12 @@ GROUP_PREFIX = b"group:"  # other keys ("id:123") name one question, so never co
 DATE_COLUMNS = ("date_answered", "date_tabled")
 # Sort key of documents without an answer date: after every dated one, in both orders.
 UNDATED = (1 << 63) - 1
+NUMPY_TYPES = {"I": np.uint32, "Q": np.uint64, "q": np.int64}
+
+
+def as_numpy(values: array) -> np.ndarray:
+    """A zero-copy numpy view of one of the tables' `array`s."""
+    return np.frombuffer(values, dtype=NUMPY_TYPES[values.typecode])
 
 
 class FacetTable:
@@ -37,7 +43,7 @@ class FacetTable:
 
     def counts_of(self, docnums: np.ndarray) -> list[tuple[str, int]]:
         """Count `docnums` by value, most first then by name, without the empty value."""
-        counted = np.bincount(np.frombuffer(self.ordinals, dtype=np.uint32)[docnums])
+        counted = np.bincount(as_numpy(self.ordinals)[docnums])
         pairs = [(self.values[o], int(counted[o])) for o in np.flatnonzero(counted) if o]
         return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))
 

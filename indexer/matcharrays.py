@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
-from itertools import accumulate, pairwise
+from itertools import accumulate, compress, pairwise
 from pickle import loads
 
 import numpy as np
@@ -193,10 +193,10 @@ class _Evaluator:
                         if self.scored else None)
         if within is None:
             return found
+        mask = _member(ids, within)
         if values is not None:
-            kept = np.flatnonzero(_member(ids, within)).tolist()
-            values[:] = [values[i] for i in kept]
-        return self._restrict(found, within)
+            values[:] = compress(values, mask.tolist())
+        return _masked(found, mask)
 
     def _word(self, m, within, values: list) -> Matches:
         """A phrase word's matches with their position strings (`_near_in_arrays` leaves)."""
@@ -206,9 +206,8 @@ class _Evaluator:
         keep = _member(found.ids, _filter_ids(m))
         if m._exclude:
             keep = ~keep
-        values[:] = [values[i] for i in np.flatnonzero(keep).tolist()]
-        found = Matches(found.ids[keep], found.scores[keep] if found.scores is not None else None)
-        return self._boosted(found, m.boost)
+        values[:] = compress(values, keep.tolist())
+        return self._boosted(_masked(found, keep), m.boost)
 
     def _near(self, m: _Near, within) -> Matches:
         """`SpanNear2Matcher`: its words' intersection, where their positions chain within the slop."""
@@ -320,9 +319,7 @@ class _Evaluator:
         if ids is None:
             return found
         mask = _member(found.ids, ids)
-        if not keep:
-            mask = ~mask
-        return Matches(found.ids[mask], found.scores[mask] if found.scores is not None else None)
+        return _masked(found, mask if keep else ~mask)
 
     def _boosted(self, found: Matches, boost: float) -> Matches:
         """`WrappingMatcher.score`: the child's score times the boost (even 1.0, as Whoosh does)."""
@@ -499,6 +496,10 @@ def _delta_decoded(deltas: np.ndarray, starts: list[int]) -> np.ndarray:
         lengths = np.diff(np.append(bounds, len(deltas)))
         total -= np.repeat(before, lengths)
     return total
+
+
+def _masked(found: Matches, mask: np.ndarray) -> Matches:
+    return Matches(found.ids[mask], found.scores[mask] if found.scores is not None else None)
 
 
 def _member(ids: np.ndarray, among: np.ndarray) -> np.ndarray:
