@@ -40,7 +40,7 @@ from .spelling import suggest_spelling
 from .weighting import CachedLengthBM25F
 
 __all__ = ["FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex", "SearchRequest",
-           "SearchResults", "Hit", "MarkedAnswer"]
+           "SearchResults", "Hit", "MarkedAnswer", "FilterMiss"]
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
@@ -95,6 +95,15 @@ class MarkedAnswer:
     original_answer_html: str
 
 
+@dataclass(frozen=True)
+class FilterMiss:
+    """A filter value that matches nothing in the index, with the closest values it holds."""
+
+    name: str
+    value: str
+    suggestions: tuple[str, ...] = ()
+
+
 @dataclass
 class SearchResults:
     request: SearchRequest
@@ -105,6 +114,8 @@ class SearchResults:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     seconds: float = 0.0
     suggestion: str | None = None
+    # Filter values that matched nothing (e.g. a misspelt department), for the page to say so.
+    filter_misses: list[FilterMiss] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -216,6 +227,14 @@ class SearchIndex:
                         date_checks=_raw_checks(checks, searcher.schema))
         docnums = found.docnums[:max(0, limit)]
         return found.total, (answer_from_stored(searcher.stored_fields(d)) for d in docnums)
+
+    def filter_values(self, name: str) -> list[str]:
+        """Every value the index holds for filter `name` (e.g. "dept"), for suggestions."""
+        column = FILTER_FIELDS.get(name)
+        if column is None:
+            return []
+        return sorted(term.decode() if isinstance(term, bytes) else term
+                      for term in self._searcher().lexicon(column))
 
     def get_answer(self, question_id: int) -> Answer | None:
         """Return one answer by id, or None when the index does not hold it."""
