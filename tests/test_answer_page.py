@@ -71,7 +71,8 @@ def test_an_older_correction_marked_in_its_text_gets_the_legend(states_client):
     assert [d.get_text() for d in answer.select(".answer-body del")] == ["568"]
     assert [i.get_text() for i in answer.select(".answer-body ins")] == ["586"]
     assert soup.select_one(".correction-diff") is None  # no original text to compare with
-    assert "Corrected" in text_of(soup.select_one(".state-corrected"))
+    assert text_of(soup.select_one(".state-corrected")) == (
+        "Corrected The answer below is the corrected text. The changes are marked in it.")
 
 
 def test_holding_answer_shows_and_cites_its_holding_date(states_client):
@@ -149,8 +150,12 @@ def test_no_back_link_without_a_search(client, query):
     assert soup.find("a", string="Back to results") is None
 
 
-def test_related_answers_are_listed_once_each(client):
+def test_related_answers_are_listed_once_each_by_their_labels(client):
     for question_id in (90000060, 90000036, 1679416):
-        links = [a["href"] for a in page(client, f"/answers/{question_id}").select(".related a")]
+        related = page(client, f"/answers/{question_id}").select(".related a")
+        links = [a["href"] for a in related]
         assert links and len(links) == len(set(links))
         assert f"/answers/{question_id}" not in links
+        assert all(a.get_text().strip() and not a.get_text().startswith("Written question") for a in related)
+    labels = [a.get_text() for a in page(client, "/answers/90000060").select(".related a")]
+    assert "Whether they will increase multi-year funding to support the most…" in labels
