@@ -8,9 +8,17 @@ record travels through the index's stored field.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 
 OFFICIAL_PAGE = "https://questions-statements.parliament.uk/written-questions/detail/{date}/{uin}"
+LABEL_CHARS = 70  # about ten words: enough to tell questions apart in a list
+# "To ask the Secretary of State for X, what ...", "Mr. Y asked the Chancellor of the
+# Exchequer what ...": the formula before the question proper says nothing about it.
+_ASKING_FORMULA = re.compile(
+    r"^(?:To ask|.{0,80}?asked)\s*(?:(?:His|Her) Majesty['’]s Government|the .{1,120}?)"
+    r",?\s+(?=(?:what|whether|how|if|when|which|why|who|pursuant|with reference|further to)\b)",
+    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,28 @@ class Answer:
         if self.date_tabled and self.uin:
             return OFFICIAL_PAGE.format(date=self.date_tabled.isoformat(), uin=self.uin)
         return None
+
+    @property
+    def display_heading(self) -> str:
+        """The heading to show: the record's own, else its question's first words.
+
+        Many records have no heading; "Written question 90000036" tells a reader
+        nothing, while "Whether they will increase multi-year funding to support…"
+        does. The UIN (or id) is the last resort, for a record with no text at all.
+        """
+        if self.heading:
+            return self.heading
+        words = (_ASKING_FORMULA.sub("", self.question_text, count=1) or self.answer_text).split()
+        if not words:
+            return f"Written question {self.uin or self.id}"
+        kept = [words[0]]
+        for word in words[1:]:
+            if len(" ".join(kept)) + 1 + len(word) > LABEL_CHARS:
+                break
+            kept.append(word)
+        label = " ".join(kept)
+        label = label[0].upper() + label[1:]
+        return label.rstrip(",;:.") + ("" if len(kept) == len(words) else "…")
 
 
 def answer_to_dict(answer: Answer) -> dict:

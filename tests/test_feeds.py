@@ -100,3 +100,10 @@ def test_entry_drops_characters_xml_cannot_carry():
                                  "/search.atom?answered_to=31-12-2024"])
 def test_bad_feed_parameters_are_400s(client, url):
     assert client.get(url).status_code == 400
+
+
+def test_an_answer_without_a_heading_is_titled_by_its_text(client):
+    feed = feed_of(client, "/search.atom?q=%22initial+evidence+interview%22")
+    titles = {e.findtext(f"{A}id").rsplit("/", 1)[1]: e.findtext(f"{A}title")
+              for e in feed.findall(f"{A}entry")}
+    assert titles["90000073"] == "At the start of their Universal Credit claim, not all claimants will…"

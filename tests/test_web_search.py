@@ -83,7 +83,8 @@ def test_unknown_status_is_a_friendly_400(client):
 def test_answer_page_citation_dates_and_related(client):
     soup = page(client, "/answers/90000060")
     assert soup.select_one(".citation cite").get_text() == (
-        "HC Deb, written question 6173, answered 18 December 2023")
+        "Written question UIN 6173, tabled 11 December 2023, answered 18 December 2023 (House of Commons), "
+        "https://questions-statements.parliament.uk/written-questions/detail/2023-12-11/6173")
     facts = text_of(soup.select_one("dl.facts"))
     assert "Tabled 11 December 2023" in facts and "Answered 18 December 2023" in facts
     related = [a["href"] for a in soup.select(".related a")]
@@ -102,9 +103,12 @@ def test_grouped_results_appear_once_with_their_uins(lifecycle_client):
 def test_corrected_answer_page_shows_the_original_beside_it(lifecycle_client):
     soup = page(lifecycle_client, "/answers/1900002?q=lighthouses")
     assert soup.select_one(".citation cite").get_text() == (
-        "HL Deb, written question HL2001, answered 5 March 2024")
-    assert "Twenty-one" in soup.select_one(".correction .answer").get_text()
-    assert "Twelve" in soup.select_one(".correction .original-answer").get_text()
+        "Written question UIN HL2001, tabled 1 March 2024, answered 5 March 2024, corrected 12 March 2024 "
+        "(House of Lords), https://questions-statements.parliament.uk/written-questions/detail/2024-03-01/HL2001")
+    assert "Twenty-one" in soup.select_one("section.answer").get_text()
+    assert "Twelve" in soup.select_one(".correction-diff .original-answer").get_text()
+    assert text_of(soup.select_one(".correction-diff .diff")) == (
+        "Twelve Twenty-one lighthouses were repainted in 2023.")
     assert soup.select_one(".original-answer mark").get_text() == "lighthouses"
     facts = text_of(soup.select_one("dl.facts"))
     assert "Corrected 12 March 2024 by Ann Minister (Labour)" in facts

@@ -73,7 +73,7 @@ def atom_entry(answer: Answer, page_url: str) -> ET.Element:
     """One entry: heading, the answer's opening, the answer page and the official page."""
     entry = ET.Element(_q("entry"))
     _text(entry, "id", f"{TAG_PREFIX}answer/{answer.id}")
-    _text(entry, "title", answer.heading or f"Written question {answer.uin or answer.id}")
+    _text(entry, "title", answer.display_heading)
     _text(entry, "updated", rfc3339(entry_updated(answer) or dt.datetime.now(dt.UTC)))
     if answer.date_answered:
         _text(entry, "published", rfc3339(_midnight(answer.date_answered)))

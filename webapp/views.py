@@ -7,14 +7,19 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
-from indexer.citation import citation
+from indexer.citation import citation, citation_text, holding_date
+from indexer.correction import correction_diff_html, has_inline_marks
 from indexer.errors import IndexError_
 from indexer.search import STATUSES, SearchIndex
 
-from .params import search_request_from_args
+from .params import DATE_PARAMS, search_request_from_args
 from .refine import active_chips, url_with, year_bars
 
 bp = Blueprint("views", __name__)
+# Every /search parameter, in the order a results URL writes them: an answer page
+# reached from results carries them, and "Back to results" returns exactly these.
+SEARCH_PARAMS = ("q", "house", "dept", "asker", "answerer", "party", "year", "status",
+                 *DATE_PARAMS, "attachments", "sort", "page")
 
 
 def search_index() -> SearchIndex:
@@ -44,8 +49,18 @@ def answer(question_id: int):
     q = request.args.get("q", "")
     marked = search_index().mark_answer(found, q)
     return render_template("answer.html", answer=found, marked=marked, q=q,
-                           citation=citation(found), related=search_index().related(found),
-                           stats=_stats_or_none())
+                           citation=citation(found), citation_text=citation_text(found),
+                           holding_date=holding_date(found), diff_html=correction_diff_html(found),
+                           inline_marks=has_inline_marks(found.answer_html),
+                           back_url=back_to_results_url(request.args),
+                           related=search_index().related(found), stats=_stats_or_none())
+
+
+def back_to_results_url(args) -> str | None:
+    """The /search URL an answer page was reached from: its search parameters, nothing else."""
+    kept = {name: [v for v in args.getlist(name) if v] for name in SEARCH_PARAMS}
+    kept = {name: values for name, values in kept.items() if values}
+    return url_for("views.search", **kept) if kept else None
 
 
 @bp.get("/healthz")

@@ -25,3 +25,23 @@
     }
   });
 })();
+
+/* Answer page: a "Copy citation" button, shown only where the clipboard can be written
+ * (the citation stays selectable text without it). "Copied" is announced through the
+ * status element beside the button.
+ */
+(function () {
+  "use strict";
+  if (!navigator.clipboard || !window.isSecureContext) return;
+  document.querySelectorAll("button[data-copy-text]").forEach(function (button) {
+    var status = button.parentNode.querySelector("[role=status]");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.clipboard.writeText(button.getAttribute("data-copy-text")).then(function () {
+        if (status) status.textContent = "Copied";
+      }, function () {
+        if (status) status.textContent = "Could not copy: select the citation and copy it";
+      });
+    });
+  });
+})();
