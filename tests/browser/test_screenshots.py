@@ -1,4 +1,4 @@
-"""Screenshots of the results and answer pages, at desktop and phone widths.
+"""Screenshots of the home, results (plain and filtered) and answer pages, at desktop and phone widths.
 
 `make screenshots` sets WRANS_SCREENSHOTS_DIR=docs/screenshots to refresh the README's
 pictures; otherwise they go to a temp dir, so every run still renders the pages.
