@@ -52,7 +52,7 @@ serve: index ## serve with gunicorn sync workers, one per core (production; SERV
 test: $(VENV)/.installed-test node_modules/.package-lock.json ## run the whole test suite, browser tests included
 	$(BIN)/python -m pytest -q
 
-screenshots: $(VENV)/.installed-test ## save screenshots of the results and answer pages into docs/screenshots
+screenshots: $(VENV)/.installed-test ## save screenshots of the home, results and answer pages into docs/screenshots
 	WRANS_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/browser/test_screenshots.py
 
 test-fast: $(VENV)/.installed-test ## run the tests that need no browser

@@ -1,7 +1,8 @@
-"""What the search page shows around the results: active-filter chips and the year histogram.
+"""What the search page shows around the results: chips, facets, the year histogram, links.
 
-Both are plain data built from the request's URL parameters, so the templates stay
-simple and everything works without JavaScript: every chip and bar is a link.
+All of it is plain data built from the request's URL parameters, so the templates stay
+simple and everything works without JavaScript: every chip, facet value and bar is a
+link, and every form carries the rest of the search in hidden fields.
 """
 
 from __future__ import annotations
@@ -10,18 +11,44 @@ from dataclasses import dataclass
 
 from flask import request, url_for
 
+from indexer.search import FILTER_FIELDS
+
 FILTER_LABELS = {"house": "House", "dept": "Department", "asker": "Asked by",
                  "answerer": "Answered by", "party": "Party", "year": "Year answered",
                  "status": "Status"}
+# How a filter is named in a sentence: "No department matches …".
+FILTER_NOUNS = {"house": "house", "dept": "department", "asker": "asking member",
+                "answerer": "answering member", "party": "party", "year": "year", "status": "status"}
 DATE_LABELS = {"answered_from": "Answered from", "answered_to": "Answered to",
                "tabled_from": "Tabled from", "tabled_to": "Tabled to"}
-CHART_WIDTH, CHART_HEIGHT, MAX_BARS = 600, 80, 60
+# Every /search parameter, in the order links write them.
+SEARCH_PARAMS = ("q", *FILTER_FIELDS, *DATE_LABELS, "attachments", "sort", "page")
+FACETS = (("dept", "Department"), ("house", "House"), ("party", "Party"),
+          ("year", "Year answered"), ("asker", "Asked by"))
+FACET_SHOWN = 6  # values listed before "Show all"
+CHART_WIDTH, CHART_HEIGHT, MAX_BARS = 240, 80, 60  # about the refine column's width in px
 
 
 @dataclass(frozen=True)
 class Chip:
     label: str
     remove_url: str
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+    url: str  # chosen: the search without it; otherwise: the search with it instead of its siblings
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    label: str
+    shown: list[FacetValue]
+    rest: list[FacetValue]
 
 
 @dataclass(frozen=True)
@@ -35,6 +62,24 @@ class Bar:
     url: str | None
 
 
+def search_fields(exclude: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """The current search's non-empty parameters as (name, value) pairs, minus `exclude`."""
+    return [(name, value) for name in SEARCH_PARAMS if name not in exclude
+            for value in request.args.getlist(name) if value.strip()]
+
+
+def answer_url(question_id) -> str:
+    """Link to an answer carrying the whole search, so its "Back to results" can rebuild it."""
+    args: dict[str, list[str]] = {}
+    for name, value in search_fields():
+        args.setdefault(name, []).append(value)
+    return url_for("views.answer", question_id=question_id, **args)
+
+
+def _search_url(args: dict[str, list[str]]) -> str:
+    return url_for("views.search", **{k: v for k, v in args.items() if v and any(v)})
+
+
 def url_with(drop: tuple[tuple[str, str | None], ...] = (), **changes) -> str:
     """The current search URL, page reset, with (name, value) pairs dropped and params set."""
     args = request.args.to_dict(flat=False)
@@ -43,10 +88,19 @@ def url_with(drop: tuple[tuple[str, str | None], ...] = (), **changes) -> str:
         if value is None:
             args.pop(name, None)
         else:
-            args[name] = [v for v in args.get(name, []) if v != value]
+            args[name] = [v for v in args.get(name, []) if v.strip() != value]
     for name, value in changes.items():
         args[name] = [value]
-    return url_for("views.search", **{k: v for k, v in args.items() if v and any(v)})
+    return _search_url(args)
+
+
+def replace_url(name: str, old: str, new: str) -> str:
+    """The current search URL, page reset, with filter `name`'s value `old` replaced by `new`."""
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    values = args.get(name, [])
+    args[name] = [new if v.strip() == old else v for v in values] if old in map(str.strip, values) else [new]
+    return _search_url(args)
 
 
 def active_chips(search_request) -> list[Chip]:
@@ -61,6 +115,29 @@ def active_chips(search_request) -> list[Chip]:
         label = "With attachments" if search_request.has_attachments else "Without attachments"
         chips.append(Chip(label, url_with(drop=(("attachments", None),))))
     return chips
+
+
+def facet_lists(facets: dict[str, list[tuple[str, int]]], search_request) -> list[Facet]:
+    """Each facet's values with counts, years newest first; a chosen value is always shown.
+
+    Another value's link replaces the chosen one (Commons -> Lords in one click), so the
+    page relies on the counts being made without the facet's own filter.
+    """
+    chosen = {(name, value.casefold()): value for name, value in search_request.filters}
+    lists = []
+    for name, label in FACETS:
+        pairs = facets.get(name) or []
+        if name == "year":
+            pairs = sorted(pairs, reverse=True)
+        values = []
+        for value, count in pairs:
+            given = chosen.get((name, value.casefold()))
+            url = url_with(drop=((name, given),)) if given is not None else url_with(**{name: value})
+            values.append(FacetValue(value, count, url, given is not None))
+        if values:
+            shown = values[:FACET_SHOWN] + [v for v in values[FACET_SHOWN:] if v.chosen]
+            lists.append(Facet(name, label, shown, [v for v in values if v not in shown]))
+    return lists
 
 
 def year_bars(years: list[tuple[str, int]]) -> list[Bar]:

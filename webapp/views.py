@@ -12,14 +12,22 @@ from indexer.correction import correction_diff_html, has_inline_marks
 from indexer.errors import IndexError_
 from indexer.search import STATUSES, SearchIndex
 
-from .params import DATE_PARAMS, search_request_from_args
-from .refine import active_chips, url_with, year_bars
+from .params import search_request_from_args
+from .refine import (
+    FILTER_NOUNS,
+    SEARCH_PARAMS,
+    active_chips,
+    answer_url,
+    facet_lists,
+    replace_url,
+    search_fields,
+    url_with,
+    year_bars,
+)
 
 bp = Blueprint("views", __name__)
-# Every /search parameter, in the order a results URL writes them: an answer page
-# reached from results carries them, and "Back to results" returns exactly these.
-SEARCH_PARAMS = ("q", "house", "dept", "asker", "answerer", "party", "year", "status",
-                 *DATE_PARAMS, "attachments", "sort", "page")
+SUGGESTED_FILTERS = ("dept", "asker", "answerer", "party")  # inputs with a <datalist> of the index's values
+FEW_RESULTS = 5  # fewer than this and a "Did you mean" stands out
 
 
 def search_index() -> SearchIndex:
@@ -37,10 +45,17 @@ def search():
     if search_request.is_empty:
         return render_template("search.html", results=None, search_request=search_request,
                                stats=_stats_or_none())
-    results = search_index().search(search_request)
-    return render_template("search.html", results=results, search_request=search_request,
-                           chips=active_chips(search_request), bars=year_bars(results.years),
-                           statuses=STATUSES, stats=_stats_or_none())
+    return render_results(search_request, search_index().search(search_request))
+
+
+def render_results(search_request, results):
+    """The results page for `results` (tests render hand-made SearchResults through it too)."""
+    chips = active_chips(search_request)
+    return render_template(
+        "search.html", results=results, search_request=search_request, chips=chips,
+        facets=facet_lists(results.facets, search_request), bars=year_bars(results.years),
+        filter_values={name: search_index().filter_values(name) for name in SUGGESTED_FILTERS},
+        few_results=FEW_RESULTS, statuses=STATUSES, stats=_stats_or_none())
 
 
 @bp.get("/answers/<int:question_id>")
@@ -90,6 +105,10 @@ def register_template_helpers(app) -> None:
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["replace_url"] = replace_url
+    app.jinja_env.globals["answer_url"] = answer_url
+    app.jinja_env.globals["search_fields"] = search_fields
+    app.jinja_env.globals["filter_nouns"] = FILTER_NOUNS
     app.jinja_env.globals["search_url"] = search_url
     app.jinja_env.globals["Markup"] = Markup
 

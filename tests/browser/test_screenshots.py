@@ -1,4 +1,4 @@
-"""Screenshots of the results and answer pages, at desktop and phone widths.
+"""Screenshots of the home, results (plain and filtered) and answer pages, at desktop and phone widths.
 
 `make screenshots` sets WRANS_SCREENSHOTS_DIR=docs/screenshots to refresh the README's
 pictures; otherwise they go to a temp dir, so every run still renders the pages.
@@ -34,6 +34,16 @@ def open_results(page):
     expect(page.get_by_role("heading", level=1)).to_contain_text("4 answers")
 
 
+def open_filtered_results(page):
+    page.goto("/search?q=sudan&house=Commons&sort=newest")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("2 answers")
+
+
+def open_home(page):
+    page.goto("/")
+    expect(page.get_by_role("searchbox", name="Search written answers")).to_be_focused()
+
+
 def open_answer_from_search(page):
     page.goto("/")
     box = page.get_by_role("searchbox", name="Search written answers")
@@ -48,7 +58,8 @@ def open_answer_with_links(page):
     expect(page.get_by_role("link", name="View on the UK Parliament website")).to_be_visible()
 
 
-SCENES = {"results": open_results, "answer-from-search": open_answer_from_search,
+SCENES = {"home": open_home, "results": open_results, "results-filtered": open_filtered_results,
+          "answer-from-search": open_answer_from_search,
           "answer": open_answer_with_links}
 
 
