@@ -56,8 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    index = commands.add_parser("index", help="index new and changed records from the data dir")
-    index.add_argument("--rebuild", action="store_true", help="build a fresh index and switch to it")
+    index = commands.add_parser("index", help="index the records stored since the last run")
+    mode = index.add_mutually_exclusive_group()
+    mode.add_argument("--rebuild", action="store_true", help="build a fresh index and switch to it")
+    mode.add_argument("--check", action="store_true",
+                      help="sweep the whole data dir: index every record changed since the last "
+                           "check, drop ids whose record is gone (weekly, from cron)")
     index.set_defaults(run=cmd_index)
 
     search = commands.add_parser("search", help="search the index from the command line")
@@ -109,7 +113,7 @@ def cmd_index(args, settings) -> int:
         if args.rebuild:
             report = rebuild_index(settings.data_dir, settings.index_dir)
         else:
-            report = update_index(settings.data_dir, settings.index_dir)
+            report = update_index(settings.data_dir, settings.index_dir, check=args.check)
     log.info("%s", report.summary())
     return 0
 

@@ -47,20 +47,24 @@ def test_errors_are_one_line_and_non_zero(tmp_path):
         f"wrans: no search index at {tmp_path}: build it with `wrans index`"]
 
 
-def test_a_changed_record_is_reindexed(data_dir, tmp_path):
+def test_a_changed_record_is_reindexed_and_drift_waits_for_the_check(data_dir, tmp_path):
     from indexer import store
 
     env = {"WRANS_DATA_DIR": str(data_dir), "WRANS_INDEX_DIR": str(tmp_path / "ix")}
     wrans("index", env_extra=env)
     record = store.read_record(store.record_path(data_dir, 90000001))
     record["value"]["answerText"] = "<p>Zeppelins are now used by Border Force.</p>"
-    store.write_record(data_dir, record)
-    store.record_path(data_dir, 90000093).unlink()
+    store.write_record(data_dir, record)  # journaled: the next `wrans index` takes it
+    store.record_path(data_dir, 90000093).unlink()  # behind wrans's back: only --check sees it
     out = wrans("index", env_extra=env)
-    assert "1 indexed, 1 removed" in out.stderr
+    assert "index update: 1 indexed, 0 removed" in out.stderr
     found = json.loads(wrans("search", "zeppelins", "--json", env_extra=env).stdout)
     assert [r["id"] for r in found["results"]] == [90000001]
+    assert json.loads(wrans("stats", env_extra=env).stdout)["documents"] == 73
+    checked = wrans("index", "--check", env_extra=env)
+    assert "index check: 1 indexed, 1 removed" in checked.stderr  # modified since the last sweep, and gone
     assert json.loads(wrans("stats", env_extra=env).stdout)["documents"] == 72
+    assert "index update: 0 indexed, 0 removed" in wrans("index", env_extra=env).stderr
 
 
 def test_serve_with_gunicorn_workers_answers_searches(sample_index_dir):
