@@ -181,6 +181,7 @@ def cmd_update(args, settings) -> int:
     from .update import update
 
     report = update(settings, since=args.since)
+    log.info("%s", report.index.summary())
     print(report.line())
     for failure in report.scrape.failures:
         log.warning("not fetched (tried again next run): %s", failure)

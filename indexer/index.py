@@ -49,7 +49,7 @@ class IndexReport:
 
     def summary(self) -> str:
         return (f"index {self.mode}: {self.indexed} indexed, {self.removed} removed, "
-                f"{self.skipped} skipped, {self.documents} documents, {self.seconds:.1f}s")
+                f"{self.skipped} skipped, {self.documents} documents, {self.seconds:.2f}s")
 
 
 def live_build(index_dir: Path) -> Path:
