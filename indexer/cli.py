@@ -26,8 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if is_quiet(args) else logging.INFO,
                         format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    settings = None
     try:
-        return args.run(args, load_settings()) or 0
+        settings = load_settings()
+        return args.run(args, settings) or 0
     except WransError as exc:
         print(f"wrans: {exc}", file=sys.stderr)
         return 1
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         from .damage import corrupt_index_error
 
-        corrupt = corrupt_index_error(exc, load_settings().index_dir)
+        corrupt = corrupt_index_error(exc, settings.index_dir) if settings else None
         if corrupt is None:
             raise
         print(f"wrans: {corrupt}", file=sys.stderr)  # damaged files a query read: rebuild

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import SAMPLE_DIR
 
 
@@ -45,6 +47,19 @@ def test_errors_are_one_line_and_non_zero(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"wrans: no search index at {tmp_path}: build it with `wrans index`"]
+
+
+@pytest.mark.parametrize(("variable", "value", "kind"), [("WRANS_PAGE_SIZE", "abc", "a whole number"),
+                                                        ("WRANS_SEARCH_TIME_LIMIT", "2s", "a number")])
+@pytest.mark.parametrize("command", [["stats"], ["search", "tax"], ["index"], ["update"],
+                                     ["scrape", "--since", "2024-01-01"]])
+def test_a_bad_setting_is_one_line_and_exit_1(tmp_path, command, variable, value, kind):
+    env = {variable: value, "WRANS_INDEX_DIR": str(tmp_path / "ix"), "WRANS_DATA_DIR": str(tmp_path / "data"),
+           "WRANS_STATE_DIR": str(tmp_path / "state"), "WRANS_API_URL": "http://127.0.0.1:9"}
+    result = wrans(*command, env_extra=env, check=False)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [f"wrans: {variable} must be {kind}, not {value!r}"]
+    assert not (tmp_path / "ix").exists() and not (tmp_path / "state").exists()  # nothing was started
 
 
 def test_a_changed_record_is_reindexed_and_drift_waits_for_the_check(data_dir, tmp_path):
