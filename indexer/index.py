@@ -2,13 +2,16 @@
 
     <index_dir>/live -> builds/<stamp>    symlink the readers follow
     <index_dir>/builds/<stamp>/           one Whoosh index per full build
-    <index_dir>/state.json                watermark of the last indexing run
+    <index_dir>/state.json                the index's place in the data dir's change
+                                          journal, and the last full sweep's watermark
 
 A rebuild writes a new build directory and swaps the `live` symlink atomically
 (`os.replace` of a temporary link), so readers keep answering from the old build
 until the swap, and a killed rebuild leaves the old one live. Incremental runs
-write in place with one writer and one commit. Every writer uses non-compound
-segments (DESIGN.md: compound files cost each reader a private copy of the terms).
+write in place with one writer and one commit: the ids the change journal names
+since the last run (`journal.py`), or with `check`, a sweep of the whole data dir.
+Every writer uses non-compound segments (DESIGN.md: compound files cost each
+reader a private copy of the terms).
 """
 
 from __future__ import annotations
