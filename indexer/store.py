@@ -103,13 +103,21 @@ def question_id_from_path(path: Path) -> int | None:
 
 
 def sweep_temporary_files(data_dir: Path) -> int:
-    """Delete temp files left by a killed writer; return how many were removed."""
+    """Delete temp files left by a killed writer; return how many were removed.
+
+    `os.scandir` and a name test, not a glob: it runs before every update and
+    lists every bucket (1,000 directories at a million records).
+    """
     root = Path(data_dir) / QUESTIONS
     removed = 0
     if root.is_dir():
-        for tmp in root.glob("*/.*.tmp"):
-            _remove_quietly(tmp)
-            removed += 1
+        for bucket in os.scandir(root):
+            if not bucket.is_dir():
+                continue
+            for entry in os.scandir(bucket.path):
+                if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                    _remove_quietly(entry.path)
+                    removed += 1
     return removed
 
 
