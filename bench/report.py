@@ -57,6 +57,8 @@ def render_run(run: dict) -> str:
         f"{_x(w['peak_rss_mb'], f['peak_rss_mb'])} |",
         f"| update {uw['indexed']} changed answers | {uw['wall_s']:.1f} s | {uf['wall_s']:.1f} s | "
         f"{_x(uw['wall_s'], uf['wall_s'])} |",
+        *([f"| update, nothing changed (index work) | {run['update_whoosh_unchanged']['seconds']:.2f} s "
+           "| | |"] if "update_whoosh_unchanged" in run else []),
         f"| searcher open, fresh process (median of 3) | {ow:.1f} ms | {of:.1f} ms | {_x(ow, of)} |",
     ]
     for key in ("p50", "p95", "p99"):

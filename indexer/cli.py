@@ -26,8 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if is_quiet(args) else logging.INFO,
                         format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr)
+    settings = None
     try:
-        return args.run(args, load_settings()) or 0
+        settings = load_settings()
+        return args.run(args, settings) or 0
     except WransError as exc:
         print(f"wrans: {exc}", file=sys.stderr)
         return 1
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         from .damage import corrupt_index_error
 
-        corrupt = corrupt_index_error(exc, load_settings().index_dir)
+        corrupt = corrupt_index_error(exc, settings.index_dir) if settings else None
         if corrupt is None:
             raise
         print(f"wrans: {corrupt}", file=sys.stderr)  # damaged files a query read: rebuild
@@ -56,8 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="log only warnings and errors")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    index = commands.add_parser("index", help="index new and changed records from the data dir")
-    index.add_argument("--rebuild", action="store_true", help="build a fresh index and switch to it")
+    index = commands.add_parser("index", help="index the records stored since the last run")
+    mode = index.add_mutually_exclusive_group()
+    mode.add_argument("--rebuild", action="store_true", help="build a fresh index and switch to it")
+    mode.add_argument("--check", action="store_true",
+                      help="sweep the whole data dir: index every record changed since the last "
+                           "check, drop ids whose record is gone (weekly, from cron)")
     index.set_defaults(run=cmd_index)
 
     search = commands.add_parser("search", help="search the index from the command line")
@@ -109,7 +115,7 @@ def cmd_index(args, settings) -> int:
         if args.rebuild:
             report = rebuild_index(settings.data_dir, settings.index_dir)
         else:
-            report = update_index(settings.data_dir, settings.index_dir)
+            report = update_index(settings.data_dir, settings.index_dir, check=args.check)
     log.info("%s", report.summary())
     return 0
 
@@ -177,6 +183,7 @@ def cmd_update(args, settings) -> int:
     from .update import update
 
     report = update(settings, since=args.since)
+    log.info("%s", report.index.summary())
     print(report.line())
     for failure in report.scrape.failures:
         log.warning("not fetched (tried again next run): %s", failure)

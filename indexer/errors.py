@@ -4,6 +4,7 @@
     ├── ApiError                the API failed after bounded retries (names URL and window or id)
     │   └── NotFound            the API answered 404 for a question
     ├── StoreError              a stored record cannot be read or written
+    ├── BadSetting              a WRANS_* environment variable is not of its type
     ├── IndexError_             base for index problems
     │   ├── IndexMissing        no index yet: run `wrans index`
     │   ├── IndexCorrupt        the index cannot be opened: rebuild it
@@ -34,6 +35,10 @@ class NotFound(ApiError):
 
 class StoreError(WransError):
     status = 500
+
+
+class BadSetting(WransError):
+    pass
 
 
 class IndexError_(WransError):

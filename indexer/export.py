@@ -8,7 +8,6 @@ answers so the web app can send rows while the rest are still being read.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -51,10 +50,15 @@ def export_answers(index: SearchIndex, request: SearchRequest,
 
 
 def newest_answers(index: SearchIndex, request: SearchRequest, count: int = FEED_ENTRIES) -> Export:
-    """The `count` most recently answered matches of `request`, newest first, for a feed.
+    """The `count` most recently answered matches of `request`, newest first, for a feed."""
+    return export_answers(index, feed_request(request), count)
 
-    Only answers with a date answered: the index sorts undated records before the
-    newest, and a feed reader orders entries by date anyway.
+
+def feed_request(request: SearchRequest) -> SearchRequest:
+    """`request` sorted newest first, over answers with a date answered only.
+
+    The index sorts undated records before the newest, and a feed reader orders
+    entries by date anyway. "Has a date" is one term (`dated_only`), not an open
+    date range, which would OR a term for every year since year 1.
     """
-    answered = replace(request, sort="newest", answered_from=request.answered_from or dt.date.min)
-    return export_answers(index, answered, count)
+    return replace(request, sort="newest", dated_only=True)

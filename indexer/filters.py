@@ -70,6 +70,8 @@ def filter_clauses(request, years_only: bool = False) -> list[query.Query]:
                for name, values in by_name.items()]
     if request.has_attachments is not None:
         clauses.append(query.Term("has_attachments", request.has_attachments))
+    if request.dated_only:  # one term, where an open date range would OR a term per year
+        clauses.append(query.Term("dated", "1"))
     for date_field, year_field, start, end in _date_filters(request):
         clauses.append(year_clause(year_field, start, end) if years_only
                        else date_clause(date_field, year_field, start, end))

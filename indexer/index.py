@@ -2,13 +2,16 @@
 
     <index_dir>/live -> builds/<stamp>    symlink the readers follow
     <index_dir>/builds/<stamp>/           one Whoosh index per full build
-    <index_dir>/state.json                watermark of the last indexing run
+    <index_dir>/state.json                the index's place in the data dir's change
+                                          journal, and the last full sweep's watermark
 
 A rebuild writes a new build directory and swaps the `live` symlink atomically
 (`os.replace` of a temporary link), so readers keep answering from the old build
 until the swap, and a killed rebuild leaves the old one live. Incremental runs
-write in place with one writer and one commit. Every writer uses non-compound
-segments (DESIGN.md: compound files cost each reader a private copy of the terms).
+write in place with one writer and one commit: the ids the change journal names
+since the last run (`journal.py`), or with `check`, a sweep of the whole data dir.
+Every writer uses non-compound segments (DESIGN.md: compound files cost each
+reader a private copy of the terms).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.query import Term
 
-from . import building, store
+from . import building, journal, store
 from .errors import IndexCorrupt, IndexMissing, StoreError
 from .normalize import answer_from_record
 from .schema import build_schema, document_from_answer
@@ -49,7 +52,7 @@ class IndexReport:
 
     def summary(self) -> str:
         return (f"index {self.mode}: {self.indexed} indexed, {self.removed} removed, "
-                f"{self.skipped} skipped, {self.documents} documents, {self.seconds:.1f}s")
+                f"{self.skipped} skipped, {self.documents} documents, {self.seconds:.2f}s")
 
 
 def live_build(index_dir: Path) -> Path:
@@ -92,7 +95,7 @@ def rebuild_index(data_dir: Path, index_dir: Path, procs: int | None = None, **s
     index state after the swap (e.g. `last_update`).
     """
     started = time.monotonic()
-    watermark = time.time_ns()
+    watermark, cursor = time.time_ns(), journal.end(data_dir)
     index_dir = Path(index_dir)
     build = index_dir / BUILDS / dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
     build.mkdir(parents=True)
@@ -104,53 +107,116 @@ def rebuild_index(data_dir: Path, index_dir: Path, procs: int | None = None, **s
     report.documents = ix.doc_count()
     ix.close()
     previous = _swap_live(index_dir, build)
-    _write_state(index_dir, watermark, report.documents, previous_build=previous, **state)
+    _write_state(index_dir, watermark, report.documents, previous_build=previous,
+                 journal=cursor.as_state(), **state)
     _prune_builds(index_dir)
     report.seconds = time.monotonic() - started
     return report
 
 
 def update_index(data_dir: Path, index_dir: Path, paths: Iterable[Path] | None = None,
-                 **state) -> IndexReport:
-    """Upsert changed records into the live index and drop ids no longer stored.
+                 check: bool = False, **state) -> IndexReport:
+    """Upsert what changed into the live index, in one commit; build it when there is none.
 
-    With `paths`, index those records as well as every record written since the
-    last run's watermark (so records another run stored are never missed);
-    without, just the latter. Builds from scratch when there is no index.
-    `state` is saved with the index state after the commit (e.g. `last_update`).
+    What changed is what the store journaled since the last run (`journal.py`),
+    plus `paths`: the cost follows the change, not the corpus. With `check`, or
+    when the journal cannot say (an index from before the journal, a journal
+    deleted, replaced or compacted past this index), the whole data dir is swept
+    instead: every record modified since the last sweep's watermark is upserted
+    and every indexed id with no record is dropped, which also catches files
+    changed or removed behind wrans's back. `state` is saved with the index state
+    after the commit (e.g. `last_update`).
     """
     if not index_exists(index_dir):
         return rebuild_index(data_dir, index_dir, **state)
     started = time.monotonic()
-    watermark = time.time_ns()
-    report = IndexReport("update")
+    previous = read_index_state(index_dir)
+    cursor = journal.Cursor.from_state(previous.get("journal"))
+    changes = journal.read_since(data_dir, cursor)
+    plan = _plan_sweep(data_dir, previous, changes) if check or changes is None else _plan_journal(
+        data_dir, changes, previous.get("watermark_ns", 0))
+    plan.paths = sorted({*plan.paths, *map(Path, paths or ())})
+    report = IndexReport("check" if plan.stored_ids is not None else "update")
+    if plan.paths or plan.removals or plan.stored_ids is not None:
+        _upsert(index_dir, plan, report)
+    else:
+        report.documents = _document_count(index_dir)
+    _write_state(index_dir, plan.watermark_ns, report.documents, journal=plan.cursor.as_state(), **state)
+    if plan.stored_ids is None:
+        journal.compact(data_dir, plan.cursor)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+@dataclass
+class _Plan:
+    """What one incremental run writes, and the state it records after its commit."""
+
+    paths: list[Path]
+    removals: set[str]
+    cursor: journal.Cursor
+    watermark_ns: int
+    stored_ids: set[str] | None = None  # a sweep: drop every indexed id not in here
+
+
+def _plan_journal(data_dir: Path, changes: journal.Changes, watermark_ns: int) -> _Plan:
+    """Upsert each journaled id that has a record; drop each that has none."""
+    plan = _Plan([], set(), changes.end, watermark_ns)
+    for question_id in changes.ids:
+        path = store.record_path(data_dir, question_id)
+        if os.path.lexists(path):
+            plan.paths.append(path)
+        else:
+            plan.removals.add(str(question_id))
+    return plan
+
+
+def _plan_sweep(data_dir: Path, previous: dict, changes: journal.Changes | None) -> _Plan:
+    """Stat every record: upsert those modified since the last sweep, drop ids with no record."""
+    log.info("sweeping every record of %s for changes", data_dir)
+    watermark, cursor = time.time_ns(), journal.end(data_dir)
+    since = previous.get("watermark_ns", 0)
     all_paths = list(store.iter_record_paths(data_dir))
-    since = read_index_state(index_dir).get("watermark_ns", 0)
-    paths = sorted({*map(Path, paths or ()), *(p for p in all_paths if _mtime_ns(p) > since)})
-    stored_ids = {str(store.question_id_from_path(p)) for p in all_paths}
+    paths = {p for p in all_paths if _mtime_ns(p) > since}
+    if changes is not None:  # a check: what the journal names is upserted too, whatever its mtime
+        paths |= set(_plan_journal(data_dir, changes, 0).paths)
+    stored = {str(store.question_id_from_path(p)) for p in all_paths}
+    return _Plan(sorted(paths), set(), cursor, watermark, stored_ids=stored)
+
+
+def _upsert(index_dir: Path, plan: _Plan, report: IndexReport) -> None:
+    """Delete every id the plan touches by term, add the new documents, commit once."""
     ix = open_live_index(index_dir)
     writer = building.FastSegmentWriter(ix, **WRITER_OPTIONS)
     _sweep_temporary_tocs(live_build(index_dir))
     try:
         with writer.searcher() as searcher:
-            indexed_ids = set(searcher.lexicon("id"))
-            vanished = {i.decode() for i in indexed_ids} - stored_ids
-            docs = [d for d in map(_document_from_path, paths) if d is not None]
-            report.skipped = len(paths) - len(docs)
-            for doc_id in vanished | {d["id"] for d in docs}:
+            removals = set(plan.removals)
+            if plan.stored_ids is not None:
+                removals |= {i.decode() for i in searcher.lexicon("id")} - plan.stored_ids
+            docs = [d for d in map(_document_from_path, plan.paths) if d is not None]
+            new_ids = {d["id"] for d in docs}
+            for doc_id in new_ids:
                 writer.delete_by_term("id", doc_id, searcher=searcher)
+            report.removed = sum(writer.delete_by_term("id", doc_id, searcher=searcher)
+                                 for doc_id in removals - new_ids)
         for doc in docs:
             writer.add_document(**doc)
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
-    report.indexed, report.removed = len(docs), len(vanished)
+    report.indexed, report.skipped = len(docs), len(plan.paths) - len(docs)
     report.documents = ix.doc_count()
     ix.close()
-    _write_state(index_dir, watermark, report.documents, **state)
-    report.seconds = time.monotonic() - started
-    return report
+
+
+def _document_count(index_dir: Path) -> int:
+    ix = open_live_index(index_dir)
+    try:
+        return ix.doc_count()
+    finally:
+        ix.close()
 
 
 def ids_with_status(index_dir: Path, status: str) -> list[int]:

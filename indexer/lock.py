@@ -2,7 +2,7 @@
 
 `wrans scrape` does not take it: it only writes records atomically, so a backfill
 can run while cron keeps updating; the next `wrans index` or update picks up what
-it stored (records newer than the index watermark).
+it stored (the ids the change journal names).
 
 It is a kernel `flock` (through the filelock library) on a file that is never
 deleted, so it dies with its process: a run killed with -9 never blocks the next.

@@ -17,6 +17,11 @@ always fetched again. An edit that leaves all of that alone (say, a change past
 the preview that sets no correction date) is not seen: `--refetch` fetches every
 listed detail regardless.
 
+A list item that is already the whole record (no answer text, a question under
+255 characters: `is_complete`) is stored as it is, without its detail request.
+Progress (a bar on a terminal, a log line every 30 s otherwise) counts the
+questions the range's first list page announced, the rate, and the time left.
+
 Counts: `new`/`changed`/`unchanged` as `write_record` says (a question skipped as
 already stored is `unchanged`); `failed` counts questions the list names but whose
 detail is 404. Their window is not marked finished, so a rerun tries them again.
@@ -34,7 +39,7 @@ from . import store
 from .answer_html import text_from_html
 from .api import ApiClient
 from .errors import NotFound, StoreError
-from .progress import progress
+from .progress import Meter, progress
 from .settings import Settings
 from .windows import ScrapeState, Window
 
@@ -58,6 +63,7 @@ class Summary:
     failures: list[str] = field(default_factory=list)
     written: list[int] = field(default_factory=list)  # ids stored new or changed, in order
     failed_ids: list[int] = field(default_factory=list)  # ids whose detail was 404
+    from_list: int = 0  # stored from the list item, no detail request needed (`is_complete`)
 
     @property
     def failed(self) -> int:
@@ -78,11 +84,11 @@ def scrape(settings: Settings, since: date, until: date, house: str | None = Non
     """
     store.sweep_temporary_files(settings.data_dir)
     state = ScrapeState(settings.state_dir, since, house, date.today())
-    with ApiClient(settings) as client:
-        run = ScrapeRun(client, settings.data_dir, state, house, refetch)
+    with ApiClient(settings) as client, Meter(None, "scrape", unit="questions") as meter:
+        run = ScrapeRun(client, settings.data_dir, state, house, refetch, meter)
         try:
             for filter_name, from_param, to_param in FILTERS:
-                run.walk(filter_name, (from_param, to_param), Window(since, until))
+                run.walk(filter_name, (from_param, to_param), Window(since, until), top=True)
             extra = [i for i in dict.fromkeys(also_ids) if i not in run.seen]
             for question_id in progress(extra, "re-checking", unit="questions"):
                 run.seen.add(question_id)
@@ -91,15 +97,19 @@ def scrape(settings: Settings, since: date, until: date, house: str | None = Non
             log.warning("stopped early: %s", run.finish_summary().line())
             raise
     state.finish()
+    if run.summary.from_list:
+        log.info("%d questions stored from their list item alone (no detail request)", run.summary.from_list)
     return run.finish_summary()
 
 
 class ScrapeRun:
     """One run: walks windows, decides which details to fetch, stores them, counts."""
 
-    def __init__(self, client: ApiClient, data_dir, state: ScrapeState, house: str | None, refetch: bool):
+    def __init__(self, client: ApiClient, data_dir, state: ScrapeState, house: str | None, refetch: bool,
+                 meter: Meter | None = None):
         self.client, self.data_dir, self.state = client, data_dir, state
         self.refetch = refetch
+        self.meter = meter or Meter(None, "scrape", unit="questions")
         self.base = {"includeWithdrawn": "true", "sessionStatus": "Any", "expandMember": "true"}
         if house:
             self.base["house"] = house
@@ -112,17 +122,28 @@ class ScrapeRun:
         self.summary.seconds = time.monotonic() - self.started
         return self.summary
 
-    def walk(self, filter_name: str, params: tuple[str, str], window: Window, first: dict | None = None):
-        """Take `window` whole when it is small enough, else each of its parts in turn."""
+    def walk(self, filter_name: str, params: tuple[str, str], window: Window, first: dict | None = None,
+             top: bool = False):
+        """Take `window` whole when it is small enough, else each of its parts in turn.
+
+        The range's first page says how many questions the whole walk will meet
+        (the progress total); finished parts skipped on the way take theirs off.
+        """
         if self.state.is_done(filter_name, window):
             log.debug("%s %s: finished by an earlier run", filter_name, window)
             return
         if first is None:
             first = self.probe(filter_name, params, window)
         total = first["totalResults"]
+        if top:
+            self.meter.expect(total)
         if total > self.client.page_size * LEAF_PAGES and window.first != window.last:
-            parts = [(part, self.probe(filter_name, params, part)) for part in window.split()
-                     if not self.state.is_done(filter_name, part)]
+            parts = []
+            for part in window.split():
+                if self.state.is_done(filter_name, part):
+                    self.meter.expect(-self.state.done_questions(filter_name, part))
+                else:
+                    parts.append((part, self.probe(filter_name, params, part)))
             if sum(page["totalResults"] for _, page in parts) <= total * 1.5:
                 for part, page in parts:
                     self.walk(filter_name, params, part, page)
@@ -144,11 +165,13 @@ class ScrapeRun:
         what = f"{filter_name} window {window}"
         items = self.list_window(query, what, first)
         failed_before = self.summary.failed
-        for item in progress(items, what, unit="questions"):
-            self.take(item["value"])
+        for item in items:
+            self.take(item)
+            self.meter.add(1)
         if self.summary.failed == failed_before and len(items) >= first["totalResults"]:
-            self.state.mark_done(filter_name, window)
-        log.info("%s: %d listed; so far %s", what, len(items), self.finish_summary().line())
+            self.state.mark_done(filter_name, window, len(items))
+        log.info("%s: %d listed; so far %s; %s", what, len(items), self.finish_summary().line(),
+                 self.meter.line())
 
     def list_window(self, query: dict, what: str, first: dict) -> list[dict]:
         """List every question of a window once, by id, paging again if pages shifted under us."""
@@ -163,16 +186,24 @@ class ScrapeRun:
                         first["totalResults"])
         return list(found.values())
 
-    def take(self, listed: dict) -> None:
-        """Fetch and store one listed question unless this run or an earlier one already has it."""
+    def take(self, item: dict) -> None:
+        """Store one listed question unless this run or an earlier one already has it.
+
+        Its detail is fetched unless the list item is already the whole record
+        (`is_complete`), which is then stored as the detail would have been.
+        """
+        listed = item["value"]
         question_id = listed["id"]
         if question_id in self.seen:
             return
         self.seen.add(question_id)
         if not self.refetch and is_current(self.stored_record(question_id), listed):
             self.summary.unchanged += 1
-            return
-        self.fetch(question_id)
+        elif not self.refetch and is_complete(listed):
+            self.summary.from_list += 1
+            self.store(question_id, {"value": listed, "links": item.get("links", [])})
+        else:
+            self.fetch(question_id)
 
     def fetch(self, question_id: int) -> None:
         """Fetch one question's detail and store it; a 404 is counted as failed, not raised."""
@@ -183,6 +214,9 @@ class ScrapeRun:
             self.summary.failures.append(str(exc))
             log.warning("skipped: %s", exc)
             return
+        self.store(question_id, record)
+
+    def store(self, question_id: int, record: dict) -> None:
         outcome = store.write_record(self.data_dir, record)
         setattr(self.summary, outcome, getattr(self.summary, outcome) + 1)
         if outcome != "unchanged":
@@ -197,6 +231,21 @@ class ScrapeRun:
         except StoreError as exc:
             log.warning("%s; fetching it again", exc)
             return None
+
+
+def is_complete(listed: dict) -> bool:
+    """Is a list item the whole record, as the detail would give it?
+
+    The list cuts two texts: the answer becomes a plain-text preview (the detail
+    has HTML), the question is cut at 255 characters. A question with no answer
+    text (unanswered, or withdrawn) and a shorter question text lost nothing; the
+    correction texts are required empty too, since no recording shows how the
+    list gives them. Holding answers are always fetched (they have answer text).
+    """
+    return (not listed.get("answerText") and not listed.get("originalAnswerText")
+            and not listed.get("comparableAnswerText") and not listed.get("answerIsHolding")
+            and isinstance(listed.get("questionText") or "", str)
+            and len(listed.get("questionText") or "") < QUESTION_PREVIEW)
 
 
 def is_current(stored: dict | None, listed: dict) -> bool:

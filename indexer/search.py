@@ -69,6 +69,7 @@ class SearchRequest:
     tabled_from: dt.date | None = None
     tabled_to: dt.date | None = None
     has_attachments: bool | None = None
+    dated_only: bool = False  # only answers with a date answered (feeds); not a URL parameter
 
     def with_page(self, page: int) -> SearchRequest:
         return replace(self, page=page)

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from .errors import BadSetting
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -86,12 +88,19 @@ class Settings:
 
 
 def load_settings(**overrides) -> Settings:
-    """Read every setting from the environment, falling back to its default."""
+    """Read every setting from the environment, falling back to its default.
+
+    Raises BadSetting naming the variable when a value is not of its type.
+    """
     types = {f.name: f.type for f in fields(Settings)}
     values = {}
     for setting in SETTINGS:
         raw = overrides.get(setting.name, os.environ.get(setting.env) or setting.default)
-        values[setting.name] = _convert(types[setting.name], raw)
+        try:
+            values[setting.name] = _convert(types[setting.name], raw)
+        except ValueError:
+            kind = {"int": "a whole number", "float": "a number"}[types[setting.name]]
+            raise BadSetting(f"{setting.env} must be {kind}, not {raw!r}") from None
     return Settings(**values)
 
 

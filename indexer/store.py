@@ -6,7 +6,9 @@ Each file holds the detail endpoint's envelope (`{"value": {...}, "links": [...]
 as stable JSON (sorted keys, indent 1, UTF-8, trailing newline), so identical
 content gives identical bytes and every run knows exactly what changed. A file is
 written through a temporary file in the same directory and `os.replace`, so a
-reader or a killed writer never sees half a record.
+reader or a killed writer never sees half a record. Every id written is appended
+to `<data_dir>/changes.journal` (`journal.py`), so indexing reads what changed
+instead of the whole data dir.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from . import journal
 from .errors import StoreError
 
 QUESTIONS = "questions"
@@ -33,7 +36,10 @@ def canonical_bytes(record: dict) -> bytes:
 
 
 def write_record(data_dir: Path, record: dict) -> str:
-    """Store `record` if its content changed; return "new", "changed" or "unchanged"."""
+    """Store `record` if its content changed; return "new", "changed" or "unchanged".
+
+    A changed record's id goes to the change journal, which `wrans index` reads.
+    """
     try:
         question_id = int(record["value"]["id"])
     except (KeyError, TypeError, ValueError) as exc:
@@ -46,7 +52,9 @@ def write_record(data_dir: Path, record: dict) -> str:
         old = None
     if old == data:
         return "unchanged"
+    journal.append(data_dir, [question_id])  # before and after: see journal.py
     write_atomic(path, data)
+    journal.append(data_dir, [question_id])
     return "new" if old is None else "changed"
 
 
@@ -95,13 +103,21 @@ def question_id_from_path(path: Path) -> int | None:
 
 
 def sweep_temporary_files(data_dir: Path) -> int:
-    """Delete temp files left by a killed writer; return how many were removed."""
+    """Delete temp files left by a killed writer; return how many were removed.
+
+    `os.scandir` and a name test, not a glob: it runs before every update and
+    lists every bucket (1,000 directories at a million records).
+    """
     root = Path(data_dir) / QUESTIONS
     removed = 0
     if root.is_dir():
-        for tmp in root.glob("*/.*.tmp"):
-            _remove_quietly(tmp)
-            removed += 1
+        for bucket in os.scandir(root):
+            if not bucket.is_dir():
+                continue
+            for entry in os.scandir(bucket.path):
+                if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                    _remove_quietly(entry.path)
+                    removed += 1
     return removed
 
 

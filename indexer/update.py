@@ -7,8 +7,9 @@ One run, under the run lock (a second run or `wrans index` fails at once):
    lookback (default 3 days; the first run starts at WRANS_UPDATE_FIRST_DATE) to
    today, plus every question whose indexed answer is still a holding answer and
    every question the last run could not fetch;
-3. upsert the records this run stored (and any another run stored since the last
-   indexing) into the live index, in one commit;
+3. upsert the records the change journal names (what this run stored, and what
+   any other run stored since the last indexing) into the live index, in one
+   commit, without reading the rest of the data dir;
 4. only then record the run as the last successful update.
 
 A run that fails or is killed anywhere before step 4 leaves the previous state,
@@ -76,8 +77,7 @@ def _update_locked(settings: Settings, since: dt.date | None, today: dt.date) ->
     recheck = sorted(set(holding_ids(settings)) | set(previous.get("retry_ids", [])))
     log.info("update: listing %s..%s and re-checking %d questions", since, today, len(recheck))
     summary = scrape(settings, since, today, also_ids=recheck)
-    paths = [store.record_path(settings.data_dir, i) for i in summary.written]
-    report = update_index(settings.data_dir, settings.index_dir, paths, last_update=started_at)
+    report = update_index(settings.data_dir, settings.index_dir, last_update=started_at)
     result = UpdateReport(since, today, summary, report, rechecked=len(recheck),
                           seconds=time.monotonic() - started,
                           retry_ids=sorted(set(summary.failed_ids))[:MAX_RETRY_IDS])

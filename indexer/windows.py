@@ -11,9 +11,10 @@ same file) under the state dir, removed when the scrape completes:
 
     {"since": "2024-01-01", "house": "Commons",
      "done": [{"filter": "answered", "first": "2024-01-01", "last": "2024-01-31",
-               "on": "2024-02-03"}, ...]}
+               "on": "2024-02-03", "questions": 812}, ...]}
 
-`on` is the day a window was finished. A rerun skips a finished window when the
+`on` is the day a window was finished, `questions` how many it listed (so a
+resumed run's progress knows what is already done). A rerun skips a finished window when the
 window had already closed by then (`last < on`) or was finished today; a window
 that was still open when finished (it reached that day) is listed again on a later
 day, because more answers may have been published since.
@@ -77,10 +78,17 @@ class ScrapeState:
                 return True
         return False
 
-    def mark_done(self, filter_name: str, window: Window) -> None:
+    def mark_done(self, filter_name: str, window: Window, questions: int = 0) -> None:
         self.done.append({"filter": filter_name, "first": window.first.isoformat(),
-                          "last": window.last.isoformat(), "on": self.today.isoformat()})
+                          "last": window.last.isoformat(), "on": self.today.isoformat(),
+                          "questions": questions})
         self._save()
+
+    def done_questions(self, filter_name: str, window: Window) -> int:
+        """How many questions the finished windows inside `window` held (for progress)."""
+        return sum(d.get("questions", 0) for d in self.done
+                   if d["filter"] == filter_name and self._settled(d)
+                   and window.first.isoformat() <= d["first"] and d["last"] <= window.last.isoformat())
 
     def finish(self) -> None:
         """Forget the windows: the scrape completed, so a later run starts afresh."""

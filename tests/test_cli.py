@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import SAMPLE_DIR
 
 
@@ -47,20 +49,37 @@ def test_errors_are_one_line_and_non_zero(tmp_path):
         f"wrans: no search index at {tmp_path}: build it with `wrans index`"]
 
 
-def test_a_changed_record_is_reindexed(data_dir, tmp_path):
+@pytest.mark.parametrize(("variable", "value", "kind"), [("WRANS_PAGE_SIZE", "abc", "a whole number"),
+                                                        ("WRANS_SEARCH_TIME_LIMIT", "2s", "a number")])
+@pytest.mark.parametrize("command", [["stats"], ["search", "tax"], ["index"], ["update"],
+                                     ["scrape", "--since", "2024-01-01"]])
+def test_a_bad_setting_is_one_line_and_exit_1(tmp_path, command, variable, value, kind):
+    env = {variable: value, "WRANS_INDEX_DIR": str(tmp_path / "ix"), "WRANS_DATA_DIR": str(tmp_path / "data"),
+           "WRANS_STATE_DIR": str(tmp_path / "state"), "WRANS_API_URL": "http://127.0.0.1:9"}
+    result = wrans(*command, env_extra=env, check=False)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [f"wrans: {variable} must be {kind}, not {value!r}"]
+    assert not (tmp_path / "ix").exists() and not (tmp_path / "state").exists()  # nothing was started
+
+
+def test_a_changed_record_is_reindexed_and_drift_waits_for_the_check(data_dir, tmp_path):
     from indexer import store
 
     env = {"WRANS_DATA_DIR": str(data_dir), "WRANS_INDEX_DIR": str(tmp_path / "ix")}
     wrans("index", env_extra=env)
     record = store.read_record(store.record_path(data_dir, 90000001))
     record["value"]["answerText"] = "<p>Zeppelins are now used by Border Force.</p>"
-    store.write_record(data_dir, record)
-    store.record_path(data_dir, 90000093).unlink()
+    store.write_record(data_dir, record)  # journaled: the next `wrans index` takes it
+    store.record_path(data_dir, 90000093).unlink()  # behind wrans's back: only --check sees it
     out = wrans("index", env_extra=env)
-    assert "1 indexed, 1 removed" in out.stderr
+    assert "index update: 1 indexed, 0 removed" in out.stderr
     found = json.loads(wrans("search", "zeppelins", "--json", env_extra=env).stdout)
     assert [r["id"] for r in found["results"]] == [90000001]
+    assert json.loads(wrans("stats", env_extra=env).stdout)["documents"] == 73
+    checked = wrans("index", "--check", env_extra=env)
+    assert "index check: 1 indexed, 1 removed" in checked.stderr  # modified since the last sweep, and gone
     assert json.loads(wrans("stats", env_extra=env).stdout)["documents"] == 72
+    assert "index update: 0 indexed, 0 removed" in wrans("index", env_extra=env).stderr
 
 
 def test_serve_with_gunicorn_workers_answers_searches(sample_index_dir):

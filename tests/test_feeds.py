@@ -107,3 +107,34 @@ def test_an_answer_without_a_heading_is_titled_by_its_text(client):
     titles = {e.findtext(f"{A}id").rsplit("/", 1)[1]: e.findtext(f"{A}title")
               for e in feed.findall(f"{A}entry")}
     assert titles["90000073"] == "At the start of their Universal Credit claim, not all claimants will…"
+
+
+def test_a_feed_filters_on_has_a_date_with_one_term():
+    from whoosh import query
+
+    from indexer.export import feed_request
+    from indexer.filters import filter_clauses
+    from indexer.search import SearchRequest
+
+    assert filter_clauses(feed_request(SearchRequest(q="asylum"))) == [query.Term("dated", "1")]
+    dated_range = filter_clauses(feed_request(SearchRequest(answered_from=dt.date(2020, 1, 1))),
+                                 years_only=True)
+    assert dated_range[0] == query.Term("dated", "1") and len(dated_range) == 2  # the range still applies
+
+
+@pytest.mark.parametrize("q", ["", "answer", "Sudan", "house:Lords"])
+def test_a_feed_holds_what_an_open_answered_range_gave(sample_index, lifecycle_index, q):
+    """The one term selects exactly the answers an `answered_from` of year 1 did, in the same order."""
+    from dataclasses import replace
+
+    from indexer.export import export_answers, newest_answers
+    from indexer.search import SearchRequest
+
+    for index in (sample_index, lifecycle_index):
+        request = SearchRequest(q=q)
+        before = export_answers(index, replace(request, sort="newest", answered_from=dt.date.min), 50)
+        after = newest_answers(index, request)
+        ids = [a.id for a in after.answers]
+        assert after.total == before.total and ids == [a.id for a in before.answers]
+    everything = export_answers(lifecycle_index, replace(SearchRequest(), sort="newest"), 10_000)
+    assert newest_answers(lifecycle_index, SearchRequest()).total < everything.total  # undated ones left out
