@@ -10,13 +10,14 @@ import datetime as dt
 import gzip
 import shutil
 import zlib
+from contextlib import contextmanager
 
 import brotli
 import pytest
 
 from indexer.index import rebuild_index, update_index
 
-from .conftest import client_over
+from webapp import create_app
 
 # One of each kind the site sends: pages, the JSON API, streamed downloads, the feed, CSS.
 KINDS = [
@@ -32,6 +33,16 @@ KINDS = [
 VALIDATED = [url for url, _mime, _streamed in KINDS if not url.startswith("/static/")] + [
     "/", "/api/openapi.json"]
 DECODERS = {"gzip": gzip.decompress, "br": brotli.decompress}
+
+
+@contextmanager
+def client_over(index_dir):
+    """A test client of an app over `index_dir`; its searcher is closed even when a check fails."""
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir)})
+    try:
+        yield app.test_client()
+    finally:
+        app.extensions["wrans_index"].close()
 
 
 def body(response) -> bytes:
@@ -70,7 +81,8 @@ def client_of_120(tmp_path_factory):
     data_dir, index_dir = tmp_path_factory.mktemp("data-120"), tmp_path_factory.mktemp("index-120")
     corpus.write_records(data_dir, range(120), 120, seed=7)
     rebuild_index(data_dir, index_dir, procs=1)
-    yield from client_over(index_dir)
+    with client_over(index_dir) as client:
+        yield client
 
 
 @pytest.mark.parametrize("url", ["/search.csv", "/search.json"])
@@ -120,12 +132,13 @@ def test_pages_and_data_twins_revalidate_with_304(client, url):
 
 
 def test_each_url_has_its_own_etag(client):
-    tags = {client.get(url).get_etag()[0] for url in VALIDATED}
-    assert len(tags) == len(VALIDATED)
+    urls = [*VALIDATED, "/search?q=tax", "/search?q=Sudan&sort=newest", "/search?sort=newest&q=Sudan"]
+    tags = {client.get(url).get_etag()[0] for url in urls}
+    assert len(tags) == len(urls)
 
 
 def test_a_304_runs_no_search_and_takes_no_search_slot(sample_index_dir):
-    for client in client_over(sample_index_dir):
+    with client_over(sample_index_dir) as client:
         etag = client.get("/search?q=Sudan").get_etag()[0]
         slots = client.application.extensions["wrans_search_slots"]
         for _ in range(slots.limit):  # every slot busy: a search now would be refused
@@ -144,7 +157,7 @@ def test_indexing_another_record_invalidates_the_validators(data_dir, tmp_path):
     shutil.move(records[0], held_back)
     index_dir = tmp_path / "index"
     rebuild_index(data_dir, index_dir)
-    for client in client_over(index_dir):
+    with client_over(index_dir) as client:
         first = client.get("/search.json")
         etag, documents = first.get_etag()[0], first.get_json()["total"]
         revalidate = {"If-None-Match": f'W/"{etag}"'}
@@ -160,7 +173,7 @@ def test_indexing_another_record_invalidates_the_validators(data_dir, tmp_path):
 def test_errors_and_unindexed_apps_carry_no_validators(client, tmp_path):
     assert client.get("/search?q=x&page=abc").get_etag() == (None, None)
     assert client.get("/answers/1").get_etag() == (None, None)
-    for missing in client_over(tmp_path / "none"):
+    with client_over(tmp_path / "none") as missing:
         response = missing.get("/search?q=tax", headers={"If-None-Match": "*"})
         assert response.status_code == 503 and response.get_etag() == (None, None)
 
