@@ -17,7 +17,6 @@ from webapp.api import download_name, query_slug
 from .awkward import AWKWARD
 from .openapi_check import schema_errors
 
-
 UTF8_BOM = b"\xef\xbb\xbf"
 
 

@@ -16,7 +16,6 @@ import brotli
 import pytest
 
 from indexer.index import rebuild_index, update_index
-
 from webapp import create_app
 
 # One of each kind the site sends: pages, the JSON API, streamed downloads, the feed, CSS.

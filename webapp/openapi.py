@@ -124,34 +124,45 @@ def _errors(*codes: int) -> dict:
     return {str(code): _json("Error", meaning[code]) for code in codes}
 
 
+NOT_MODIFIED = {"304": {"description": "Not modified: the ETag in If-None-Match (or the time in "
+                                        "If-Modified-Since) still holds"}}
+
+
 def _paths() -> dict:
-    export_note = f"Every page of the search, at most {MAX_EXPORT_ROWS:,} rows (see X-Export-Truncated)."
+    export_note = (f"Every page of the search, at most {MAX_EXPORT_ROWS:,} rows (see X-Export-Truncated), "
+                   "as a download named for the query and day (wrans-sudan-2026-11-29.csv).")
+    page_size = _param("page_size", f"Results per page, 1 to {MAX_API_PAGE_SIZE}; empty means {PAGE_SIZE}.",
+                       _or_empty(_s("integer", minimum=1, maximum=MAX_API_PAGE_SIZE)))
     return {
         "/api/search": {"get": {
             "summary": "One page of search results with facet counts",
-            "parameters": [*SEARCH_PARAMETERS,
-                           _param("page_size", f"Results per page, 1 to {MAX_API_PAGE_SIZE}; "
-                                               f"empty means {PAGE_SIZE}.", _or_empty(_s("integer", minimum=1, maximum=MAX_API_PAGE_SIZE)))],
-            "responses": {"200": _json("SearchResponse", "A page of results"), **_errors(400, 503)}}},
+            "parameters": [*SEARCH_PARAMETERS, page_size],
+            "responses": {"200": _json("SearchResponse", "A page of results"), **NOT_MODIFIED,
+                          **_errors(400, 503)}}},
         "/api/answers/{id}": {"get": {
             "summary": "One answer as its full normalised record",
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": _s("integer")}],
-            "responses": {"200": _json("AnswerRecord", "The record"), **_errors(404, 503)}}},
+            "responses": {"200": _json("AnswerRecord", "The record"), **NOT_MODIFIED,
+                          **_errors(404, 503)}}},
         "/api/openapi.json": {"get": {
             "summary": "This document",
             "responses": {"200": {"description": "OpenAPI 3 document",
-                                  "content": {"application/json": {"schema": _s("object")}}}}}},
+                                  "content": {"application/json": {"schema": _s("object")}}},
+                          **NOT_MODIFIED}}},
         "/search.json": {"get": {
             "summary": "The whole result set as JSON records", "description": export_note,
             "parameters": SEARCH_PARAMETERS,
-            "responses": {"200": _json("Export", "Every matching record"), **_errors(400, 503)}}},
+            "responses": {"200": _json("Export", "Every matching record"), **NOT_MODIFIED,
+                          **_errors(400, 503)}}},
         "/search.csv": {"get": {
             "summary": "The whole result set as CSV",
-            "description": f"{export_note} Columns: {', '.join(CSV_COLUMNS)}. Cells a spreadsheet "
-                           "would run as a formula are prefixed with an apostrophe.",
+            "description": f"{export_note} UTF-8 with a byte-order mark. Columns: "
+                           f"{', '.join(CSV_COLUMNS)}. Cells a spreadsheet would run as a formula "
+                           "are prefixed with an apostrophe.",
             "parameters": SEARCH_PARAMETERS,
             "responses": {"200": {"description": "CSV with a header row",
                                   "content": {"text/csv": {"schema": _s("string")}}},
+                          **NOT_MODIFIED,
                           "400": {"description": "Bad parameter or query"},
                           "503": {"description": "No usable index, or busy (see Retry-After)"}}}},
         "/search.atom": {"get": {
@@ -159,6 +170,7 @@ def _paths() -> dict:
             "parameters": SEARCH_PARAMETERS,
             "responses": {"200": {"description": "Atom 1.0 feed",
                                   "content": {"application/atom+xml": {"schema": _s("string")}}},
+                          **NOT_MODIFIED,
                           "400": {"description": "Bad parameter or query"},
                           "503": {"description": "No usable index, or busy (see Retry-After)"}}}},
     }
