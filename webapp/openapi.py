@@ -40,11 +40,15 @@ def _or_empty(schema: dict) -> dict:
     return {"anyOf": [schema, EMPTY]}
 
 
-def _filter(name: str, description: str, item: dict | None = None) -> dict:
-    """A repeatable filter: several values of one filter match any of them; empty ones are ignored."""
-    return {**_param(name, f"{description} Repeatable: an answer matching any of the values is kept. "
-                           "Empty values are ignored.", _s("array", items=item or _s("string"))),
-            "style": "form", "explode": True}
+def _filter(name: str, description: str, schema: dict | None = None) -> dict:
+    """A repeatable filter: several values of one filter match any of them; empty ones are ignored.
+
+    Described as a string, not an array of strings: the same on the wire, and schemathesis
+    4.32 takes a number sent for an array-of-strings query parameter (`party=0`) for
+    invalid data, though it arrives as the string "0".
+    """
+    return _param(name, f"{description} Repeatable (`{name}=a&{name}=b`): an answer matching any "
+                        "of the values is kept. Empty values are ignored.", schema)
 
 
 SEARCH_PARAMETERS = [
