@@ -26,6 +26,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_FLUSH_ROWS = 100
 SPREADSHEET_CELL_MAX = 32_767  # Excel's limit on characters in a cell; longer ones break the row
 CUT_NOTE = " [cut: the full text is in the JSON export and on the answer page]"
+# Marks the file as UTF-8 for spreadsheets: Excel reads a CSV without it as Windows-1252.
+BYTE_ORDER_MARK = "\ufeff"
 
 
 def hit_to_dict(hit: Hit) -> dict:
@@ -101,12 +103,15 @@ def neutralise_formula(cell):
     return "" if cell is None else cell
 
 
-def csv_lines(answers: Iterable[Answer], flush_rows: int = CSV_FLUSH_ROWS) -> Iterator[str]:
+def csv_lines(answers: Iterable[Answer], flush_rows: int = CSV_FLUSH_ROWS,
+              bom: bool = False) -> Iterator[str]:
     """Yield a header and one row per answer as CSV text, in chunks of `flush_rows` rows.
 
     A generator, so a 10,000-row download starts at once and never sits in memory whole.
+    With `bom`, the text starts with a byte-order mark (for files a spreadsheet opens).
     """
-    buffer = io.StringIO()
+    buffer = io.StringIO(BYTE_ORDER_MARK if bom else "")
+    buffer.seek(0, io.SEEK_END)
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for count, answer in enumerate(answers, 1):

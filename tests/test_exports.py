@@ -1,8 +1,10 @@
 """Whole-result-set downloads, /search.csv and /search.json, parsed as a spreadsheet or script would."""
 
 import csv
+import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from bs4 import BeautifulSoup
@@ -10,16 +12,20 @@ from bs4 import BeautifulSoup
 from indexer.export import MAX_EXPORT_ROWS, export_answers
 from indexer.search import SearchRequest
 from indexer.serialize import CSV_COLUMNS
+from webapp.api import download_name, query_slug
 
 from .awkward import AWKWARD
 from .openapi_check import schema_errors
+
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def csv_rows(client, url, status=200):
     response = client.get(url)
     assert response.status_code == status, response.get_data(as_text=True)[:300]
-    assert response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True), newline="")))
+    assert response.mimetype == "text/csv" and response.mimetype_params == {"charset": "utf-8"}
+    assert response.get_data().startswith(UTF8_BOM)  # Excel reads the file as UTF-8 only with it
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"), newline="")))
     assert rows[0] == list(CSV_COLUMNS)
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
@@ -84,14 +90,40 @@ def test_csv_neutralises_formulas(awkward_client):
     assert rows["91000003"]["heading"].startswith("Plain heading")
 
 
-def test_exports_are_streamed_downloads(client):
-    for url, name in (("/search.csv?q=Sudan", "wrans-search.csv"),
-                      ("/search.json?q=Sudan", "wrans-search.json")):
+def test_exports_are_streamed_downloads_named_for_the_query_and_day(client):
+    today = dt.date.today().isoformat()
+    for url, name in (("/search.csv?q=Sudan", f"wrans-sudan-{today}.csv"),
+                      ("/search.json?q=Sudan", f"wrans-sudan-{today}.json"),
+                      ("/search.csv?house=Lords", f"wrans-search-{today}.csv"),
+                      ("/search.json?q=%E2%80%99%C2%A3+", f"wrans-search-{today}.json")):
         response = client.get(url)
         assert response.is_streamed
         assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
         assert response.headers["X-Export-Truncated"] == "false"
         assert response.headers["X-Total-Count"] == response.headers["X-Export-Rows"]
+        response.close()
+
+
+@pytest.mark.parametrize("q, slug", [
+    ("Sudan", "sudan"), ("  Home Office: asylum  ", "home-office-asylum"),
+    ('dept:"Department for Education" AND café', "dept-department-for-education-and-cafe"),
+    ("../../etc/passwd", "etc-passwd"), ('a"; filename=evil.exe', "a-filename-evil-exe"),
+    ("£’—", ""), ("word " * 30, "word-word-word-word-word-word-word-word-word-word"),
+    ("x" * 80, "x" * 50),
+])
+def test_download_names_are_safe_bounded_slugs(q, slug):
+    assert query_slug(q) == slug
+    name = download_name(q, dt.date(2026, 11, 29), "csv")
+    assert name == f"wrans-{slug or 'search'}-2026-11-29.csv"
+    assert re.fullmatch(r"wrans-[a-z0-9-]{1,50}-2026-11-29\.csv", name)
+
+
+def test_csv_keeps_pound_signs_and_curly_quotes_for_a_spreadsheet(client):
+    data = client.get("/search.csv?q=%22Children%3A+Poverty%22").get_data()
+    assert data.startswith(UTF8_BOM) and data.count(UTF8_BOM) == 1
+    [row] = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert row["heading"] == "Children: Poverty"
+    assert "£" in row["answer_text"] and "’" in row["answer_text"]
 
 
 def test_json_export_conforms_and_matches_the_csv(client):
@@ -123,7 +155,7 @@ def test_exports_stop_at_the_configured_cap(sample_index_dir):
 
 def check_capped_exports(client):
     response = client.get("/search.csv")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True), newline="")))
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"), newline="")))
     assert len(rows) == 1 + 5
     assert (response.headers["X-Total-Count"], response.headers["X-Export-Rows"],
             response.headers["X-Export-Truncated"]) == ("73", "5", "true")

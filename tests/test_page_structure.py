@@ -3,6 +3,7 @@ and static assets with versioned, long-cached URLs. Parsed, no browser needed.""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pytest
@@ -58,22 +59,39 @@ def test_pagination_marks_the_current_page(client):
     assert nav.find("a", rel="next") is None
 
 
-def test_static_urls_carry_a_content_version(client):
+def test_static_urls_name_a_content_hash(client):
     soup = soup_of(client, "/")
     assets = [soup.find("link", rel="stylesheet")["href"], soup.find("script")["src"],
               soup.find("link", rel="icon")["href"]]
-    assert all(re.fullmatch(r"/static/[\w.]+\?v=[0-9a-f]{12}", url) for url in assets), assets
+    assert all(re.fullmatch(r"/static/\w+\.[0-9a-f]{12}\.(css|js|svg)", url) for url in assets), assets
     for url in assets:
         response = client.get(url)
-        assert response.status_code == 200
+        plain = client.get(re.sub(r"\.[0-9a-f]{12}\.", ".", url))
+        assert response.status_code == 200 and response.get_data() == plain.get_data()
         assert response.cache_control.max_age == 365 * 24 * 3600
         assert response.cache_control.immutable
+        digest = hashlib.sha256(plain.get_data()).hexdigest()[:12]
+        assert url.split(".")[-2] == digest
         response.close()
+        plain.close()
+
+
+def test_old_versioned_urls_stay_immutable(client):
+    with client.get("/static/wrans.css") as plain:
+        css = plain.get_data()
+    response = client.get("/static/wrans.css?v=" + hashlib.sha256(css).hexdigest()[:12])
+    assert response.status_code == 200 and response.cache_control.immutable
+    response.close()
 
 
 def test_unversioned_or_stale_static_urls_get_the_default_lifetime(client):
-    for url in ("/static/wrans.css", "/static/wrans.css?v=000000000000"):
+    for url in ("/static/wrans.css", "/static/wrans.css?v=000000000000", "/static/wrans.000000000000.css"):
         response = client.get(url)
         assert response.status_code == 200
         assert response.cache_control.max_age == 86400 and not response.cache_control.immutable
         response.close()
+
+
+def test_unknown_hashed_static_names_are_404s(client):
+    for url in ("/static/nothing.0123456789ab.css", "/static/..%2fassets.0123456789ab.py"):
+        assert client.get(url).status_code == 404

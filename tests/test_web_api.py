@@ -5,6 +5,8 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
+from indexer.search import STATUSES
+
 from .openapi_check import refs_in, resolve, schema_errors
 
 METHODS = {"get", "post", "put", "delete", "patch"}
@@ -117,3 +119,33 @@ def test_api_without_an_index_is_a_json_503(tmp_path, openapi):
         assert_conforms(openapi, data, "Error")
         assert "wrans index" in data["error"]["message"]
     assert client.get("/api/openapi.json").status_code == 200
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "TRACE"])
+@pytest.mark.parametrize("url", ["/api/search", "/api/answers/1679416", "/search.csv", "/search"])
+def test_undeclared_methods_are_405_with_allow(client, method, url):
+    response = client.open(url, method=method)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
+
+
+@pytest.mark.parametrize("url", [
+    "/api/search?tabled_to=&answered_from=&page=&page_size=&sort=&attachments=&status=",
+    "/api/search?status=Named+day&status=corrected&status=", "/api/search?attachments=TRUE",
+])
+def test_empty_and_forgiving_values_are_accepted_as_described(client, openapi, url):
+    assert_conforms(openapi, json_of(client, url), "SearchResponse")
+
+
+def test_every_status_the_description_lists_is_accepted(client, openapi):
+    status = next(p for p in openapi["paths"]["/api/search"]["get"]["parameters"] if p["name"] == "status")
+    listed = status["schema"]["enum"]
+    assert set(listed) == {*STATUSES, ""}
+    for value in listed:
+        assert client.get(f"/api/search?status={value}").status_code == 200, value
+
+
+@pytest.mark.parametrize("query", ["tabled_to=20240105", "tabled_to=2024-W01-5", "tabled_to=+2024-01-05",
+                                   "answered_from=2024-02-30", "page=+2", "page=%D9%A2", "page_size=%201"])
+def test_values_outside_the_description_are_refused(client, query):
+    assert json_of(client, f"/api/search?{query}", 400)["error"]["message"]

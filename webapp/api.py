@@ -5,28 +5,34 @@
 `EXPORT_MAX_ROWS`). All take the same parameters as `/search`, read by the same
 `search_request_from_args`. An empty request means "everything" here, since a
 script asking for no filter wants the whole set, not the search form.
+
+Downloads are named for the query and the day (`wrans-sudan-2026-11-29.csv`), and
+the CSV starts with a UTF-8 byte-order mark: without it Excel reads the file as
+Windows-1252 and garbles `£` and `’`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import unicodedata
+
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from indexer.errors import BadParameter
 from indexer.export import export_answers
-from indexer.search import PAGE_SIZE
 from indexer.serialize import answer_to_record, csv_lines, json_lines, results_to_dict
 
 from .openapi import openapi_document
-from .params import search_request_from_args
+from .params import api_page_size, search_request_from_args
 from .views import get_answer_or_404, search_index
 
 bp = Blueprint("api", __name__)
-MAX_API_PAGE_SIZE = 100
+SLUG_CHARS = 50  # a file name's query part at most; cut at a word boundary
 
 
 @bp.get("/api/search")
 def api_search():
-    search_request = search_request_from_args(request.args, page_size=_page_size())
+    search_request = search_request_from_args(request.args, page_size=api_page_size(request.args))
     return jsonify(results_to_dict(search_index().search(search_request)))
 
 
@@ -43,7 +49,7 @@ def api_openapi():
 @bp.get("/search.csv")
 def search_csv():
     export = _export()
-    response = Response(csv_lines(export.answers), mimetype="text/csv")
+    response = Response(csv_lines(export.answers, bom=True), mimetype="text/csv")
     return _as_download(response, export, "csv")
 
 
@@ -65,15 +71,23 @@ def _export():
 
 def _as_download(response: Response, export, extension: str) -> Response:
     """Name the file and say in headers how many rows matched and whether the cap cut them."""
-    response.headers["Content-Disposition"] = f'attachment; filename="wrans-search.{extension}"'
+    name = download_name(export.request.q, dt.date.today(), extension)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["X-Total-Count"] = str(export.total)
     response.headers["X-Export-Rows"] = str(export.rows)
     response.headers["X-Export-Truncated"] = "true" if export.truncated else "false"
     return response
 
 
-def _page_size() -> int:
-    raw = request.args.get("page_size") or str(PAGE_SIZE)
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_API_PAGE_SIZE:
-        raise BadParameter(f"page_size must be a whole number from 1 to {MAX_API_PAGE_SIZE}")
-    return int(raw)
+def download_name(q: str, day: dt.date, extension: str) -> str:
+    """`wrans-<query slug>-<day>.<extension>`; `wrans-search-...` when the query has no words."""
+    return f"wrans-{query_slug(q) or 'search'}-{day.isoformat()}.{extension}"
+
+
+def query_slug(q: str, limit: int = SLUG_CHARS) -> str:
+    """The query's letters and digits in lower-case ASCII, words joined by hyphens, at most `limit`."""
+    ascii_text = unicodedata.normalize("NFKD", q).encode("ascii", "ignore").decode("ascii")
+    slug = "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
+    if len(slug) > limit:
+        slug = slug[: limit + 1].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
+    return slug

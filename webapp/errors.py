@@ -46,7 +46,9 @@ def _wrans_error(exc: WransError):
 def _http_error(exc: HTTPException):
     titles = {404: "Page not found"}
     message = exc.description if exc.code != 404 else "There is no page at this address."
-    return _respond(exc.code or 500, titles.get(exc.code, exc.name), message)
+    # Keep the exception's own headers (a 405's Allow, RFC 9110) but not its HTML content type.
+    headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
+    return _respond(exc.code or 500, titles.get(exc.code, exc.name), message, headers)
 
 
 def _unexpected(exc: Exception):

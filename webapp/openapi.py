@@ -8,10 +8,10 @@ with the declared type, so it cannot drift silently.
 from __future__ import annotations
 
 from indexer.export import MAX_EXPORT_ROWS
-from indexer.search import MAX_PAGE, SORTS
+from indexer.search import MAX_PAGE, PAGE_SIZE, SORTS, STATUSES
 from indexer.serialize import CSV_COLUMNS
 
-from .params import DATE_PARAMS
+from .params import DATE_PARAMS, MAX_API_PAGE_SIZE, NO, YES
 
 
 def _s(kind: str, nullable: bool = False, **extra) -> dict:
@@ -32,15 +32,45 @@ def _param(name: str, description: str, schema: dict | None = None) -> dict:
             "schema": schema or _s("string")}
 
 
+EMPTY = _s("string", maxLength=0, description="Empty: the parameter is not set.")
+
+
+def _or_empty(schema: dict) -> dict:
+    """Allow the empty value too: the HTML form submits every field, set or not."""
+    return {"anyOf": [schema, EMPTY]}
+
+
+def _filter(name: str, description: str, schema: dict | None = None) -> dict:
+    """A repeatable filter: several values of one filter match any of them; empty ones are ignored.
+
+    Described as a string, not an array of strings: the same on the wire, and schemathesis
+    4.32 takes a number sent for an array-of-strings query parameter (`party=0`) for
+    invalid data, though it arrives as the string "0".
+    """
+    return _param(name, f"{description} Repeatable (`{name}=a&{name}=b`): an answer matching any "
+                        "of the values is kept. Empty values are ignored.", schema)
+
+
 SEARCH_PARAMETERS = [
-    _param("q", "Search words; empty means every answer (filters still apply)."),
-    _param("page", f"Page of results, 1 to {MAX_PAGE}.", _s("integer", minimum=1, maximum=MAX_PAGE)),
-    _param("sort", "Order of results.", _s("string", enum=list(SORTS))),
-    *[_param(name, f"Keep answers whose {name} is this value (repeatable).")
-      for name in ("house", "dept", "asker", "answerer", "party", "year", "status")],
-    *[_param(name, "Date as YYYY-MM-DD, inclusive.", _s("string", format="date")) for name in DATE_PARAMS],
-    _param("attachments", "yes: only answers with attachments; no: only without.",
-           _s("string", enum=["yes", "no"])),
+    _param("q", "Search words; empty means every answer (filters still apply). Queries the search "
+                "cannot run safely (over 256 characters, too many terms, a wildcard with fewer than "
+                "3 letters before the *) are answered with 400 and a message saying why."),
+    _param("page", f"Page of results, 1 to {MAX_PAGE}; empty means 1.",
+           _or_empty(_s("integer", minimum=1, maximum=MAX_PAGE))),
+    _param("sort", "Order of results; empty means relevance.", _s("string", enum=[*SORTS, ""])),
+    _filter("house", "Keep answers from this House: Commons or Lords (any case)."),
+    _filter("dept", "Keep answers from this department (its name as the facets list it)."),
+    _filter("asker", "Keep answers to questions asked by this member."),
+    _filter("answerer", "Keep answers given by this member."),
+    _filter("party", "Keep answers to questions asked by members of this party."),
+    _filter("year", "Keep answers of this year, e.g. 2024."),
+    _filter("status", "Keep answers in this state; case, spaces and hyphens are ignored "
+                      '("Named day" is namedday).', _s("string", enum=[*STATUSES, ""])),
+    *[_param(name, "A calendar date as YYYY-MM-DD, inclusive; empty means no limit.",
+             _or_empty(_s("string", format="date"))) for name in DATE_PARAMS],
+    _param("attachments", f"{'/'.join(YES)}: only answers with attachments; {'/'.join(NO)}: only "
+                          "answers without (any case); empty: both.",
+           _s("string", enum=[*YES, *NO, ""])),
 ]
 DATE = _s("string", nullable=True, format="date")
 TEXT = _s("string", nullable=True)
@@ -98,34 +128,45 @@ def _errors(*codes: int) -> dict:
     return {str(code): _json("Error", meaning[code]) for code in codes}
 
 
+NOT_MODIFIED = {"304": {"description": "Not modified: the ETag in If-None-Match (or the time in "
+                                        "If-Modified-Since) still holds"}}
+
+
 def _paths() -> dict:
-    export_note = f"Every page of the search, at most {MAX_EXPORT_ROWS:,} rows (see X-Export-Truncated)."
+    export_note = (f"Every page of the search, at most {MAX_EXPORT_ROWS:,} rows (see X-Export-Truncated), "
+                   "as a download named for the query and day (wrans-sudan-2026-11-29.csv).")
+    page_size = _param("page_size", f"Results per page, 1 to {MAX_API_PAGE_SIZE}; empty means {PAGE_SIZE}.",
+                       _or_empty(_s("integer", minimum=1, maximum=MAX_API_PAGE_SIZE)))
     return {
         "/api/search": {"get": {
             "summary": "One page of search results with facet counts",
-            "parameters": [*SEARCH_PARAMETERS,
-                           _param("page_size", "Results per page, 1 to 100.",
-                                  _s("integer", minimum=1, maximum=100))],
-            "responses": {"200": _json("SearchResponse", "A page of results"), **_errors(400, 503)}}},
+            "parameters": [*SEARCH_PARAMETERS, page_size],
+            "responses": {"200": _json("SearchResponse", "A page of results"), **NOT_MODIFIED,
+                          **_errors(400, 503)}}},
         "/api/answers/{id}": {"get": {
             "summary": "One answer as its full normalised record",
             "parameters": [{"name": "id", "in": "path", "required": True, "schema": _s("integer")}],
-            "responses": {"200": _json("AnswerRecord", "The record"), **_errors(404, 503)}}},
+            "responses": {"200": _json("AnswerRecord", "The record"), **NOT_MODIFIED,
+                          **_errors(404, 503)}}},
         "/api/openapi.json": {"get": {
             "summary": "This document",
             "responses": {"200": {"description": "OpenAPI 3 document",
-                                  "content": {"application/json": {"schema": _s("object")}}}}}},
+                                  "content": {"application/json": {"schema": _s("object")}}},
+                          **NOT_MODIFIED}}},
         "/search.json": {"get": {
             "summary": "The whole result set as JSON records", "description": export_note,
             "parameters": SEARCH_PARAMETERS,
-            "responses": {"200": _json("Export", "Every matching record"), **_errors(400, 503)}}},
+            "responses": {"200": _json("Export", "Every matching record"), **NOT_MODIFIED,
+                          **_errors(400, 503)}}},
         "/search.csv": {"get": {
             "summary": "The whole result set as CSV",
-            "description": f"{export_note} Columns: {', '.join(CSV_COLUMNS)}. Cells a spreadsheet "
-                           "would run as a formula are prefixed with an apostrophe.",
+            "description": f"{export_note} UTF-8 with a byte-order mark. Columns: "
+                           f"{', '.join(CSV_COLUMNS)}. Cells a spreadsheet would run as a formula "
+                           "are prefixed with an apostrophe.",
             "parameters": SEARCH_PARAMETERS,
             "responses": {"200": {"description": "CSV with a header row",
                                   "content": {"text/csv": {"schema": _s("string")}}},
+                          **NOT_MODIFIED,
                           "400": {"description": "Bad parameter or query"},
                           "503": {"description": "No usable index, or busy (see Retry-After)"}}}},
         "/search.atom": {"get": {
@@ -133,6 +174,7 @@ def _paths() -> dict:
             "parameters": SEARCH_PARAMETERS,
             "responses": {"200": {"description": "Atom 1.0 feed",
                                   "content": {"application/atom+xml": {"schema": _s("string")}}},
+                          **NOT_MODIFIED,
                           "400": {"description": "Bad parameter or query"},
                           "503": {"description": "No usable index, or busy (see Retry-After)"}}}},
     }

@@ -1,15 +1,27 @@
-"""Reading URL parameters into a `SearchRequest`, with friendly errors for bad values."""
+"""Reading URL parameters into a `SearchRequest`, with friendly errors for bad values.
+
+What each parameter accepts, including its empty form, is stated once here and
+described from these constants in the OpenAPI document (`openapi.py`): an empty
+value (`tabled_to=`, as the HTML form submits for a field left blank) means "not
+set" for every parameter.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from werkzeug.datastructures import MultiDict
 
 from indexer.errors import BadParameter
 from indexer.search import FILTER_FIELDS, MAX_PAGE, PAGE_SIZE, SORTS, STATUSES, SearchRequest
 
+MAX_API_PAGE_SIZE = 100
 DATE_PARAMS = ("answered_from", "answered_to", "tabled_from", "tabled_to")
+YES = ("yes", "true", "1", "on")
+NO = ("no", "false", "0", "off")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_WHOLE_NUMBER = re.compile(r"[0-9]+")
 
 
 def search_request_from_args(args: MultiDict, page_size: int = PAGE_SIZE) -> SearchRequest:
@@ -21,7 +33,7 @@ def search_request_from_args(args: MultiDict, page_size: int = PAGE_SIZE) -> Sea
         if value.strip()
     )
     for name, value in filters:
-        if name == "status" and value.lower().replace(" ", "").replace("-", "") not in STATUSES:
+        if name == "status" and status_key(value) not in STATUSES:
             raise BadParameter(f"status must be one of {', '.join(STATUSES)}, not {value!r}")
     sort = args.get("sort", "relevance") or "relevance"
     if sort not in SORTS:
@@ -29,7 +41,7 @@ def search_request_from_args(args: MultiDict, page_size: int = PAGE_SIZE) -> Sea
     dates = {name: _date(args, name) for name in DATE_PARAMS}
     return SearchRequest(
         q=args.get("q", ""),
-        page=_page(args.get("page", "1")),
+        page=whole_number(args.get("page", ""), "page", 1, MAX_PAGE, default=1),
         page_size=page_size,
         sort=sort,
         filters=filters,
@@ -38,31 +50,43 @@ def search_request_from_args(args: MultiDict, page_size: int = PAGE_SIZE) -> Sea
     )
 
 
-def _page(raw: str) -> int:
-    try:
-        page = int(raw or "1")
-    except ValueError:
-        raise BadParameter(f"page must be a whole number, not {raw!r}") from None
-    if not 1 <= page <= MAX_PAGE:
-        raise BadParameter(f"page must be between 1 and {MAX_PAGE}")
-    return page
+def api_page_size(args: MultiDict) -> int:
+    """The API's `page_size`: 1 to MAX_API_PAGE_SIZE, empty meaning the pages' PAGE_SIZE."""
+    return whole_number(args.get("page_size"), "page_size", 1, MAX_API_PAGE_SIZE, default=PAGE_SIZE)
+
+
+def status_key(value: str) -> str:
+    """A status as the index stores it: "Named day" and "named-day" are `namedday`."""
+    return value.lower().replace(" ", "").replace("-", "")
+
+
+def whole_number(raw: str | None, name: str, low: int, high: int, default: int) -> int:
+    """Read ASCII digits from `low` to `high`; empty means `default`."""
+    if not raw:
+        return default
+    if not _WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
+        raise BadParameter(f"{name} must be a whole number from {low} to {high}, not {raw[:40]!r}")
+    return int(raw)
 
 
 def _date(args: MultiDict, name: str) -> dt.date | None:
-    raw = (args.get(name) or "").strip()
+    """A calendar date written YYYY-MM-DD; empty means no limit."""
+    raw = args.get(name) or ""
     if not raw:
         return None
     try:
+        if not _ISO_DATE.fullmatch(raw):
+            raise ValueError(raw)
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise BadParameter(f"{name} must be a date like 2024-03-05, not {raw!r}") from None
+        raise BadParameter(f"{name} must be a date like 2024-03-05, not {raw[:40]!r}") from None
 
 
 def _flag(raw: str | None) -> bool | None:
     if raw in (None, ""):
         return None
-    if raw.lower() in ("1", "true", "yes", "on"):
+    if raw.lower() in YES:
         return True
-    if raw.lower() in ("0", "false", "no", "off"):
+    if raw.lower() in NO:
         return False
-    raise BadParameter(f"attachments must be yes or no, not {raw!r}")
+    raise BadParameter(f"attachments must be yes or no, not {raw[:40]!r}")
