@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
 from .schema import EXACT_FIELD
 
 MAX_CORRECTIONS = 3
+MAX_EDITS = 2
+MAX_SCAN = 50_000  # words with one first letter read per segment, to bound a correction's cost
 # A word in at most RARE answers is corrected too when a close word is in at least
 # FREQUENT_FACTOR times as many: real texts hold typos ("migrnts"), so a typed typo
 # can be a known word that finds one answer.
@@ -54,18 +59,37 @@ def suggest_spelling(text: str, reader) -> str | None:
 
 
 def _better_word(word: str, reader) -> str | None:
-    """The likeliest other real word for `word`: close, same beginning, frequent."""
-    # prefix=1: most typos keep the first letter, and it makes the lexicon walk ~20x shorter
-    candidates = [c for c in reader.corrector(EXACT_FIELD).suggest(word, limit=10, maxdist=2, prefix=1)
-                  if c != word]
-    if not candidates:
+    """The likeliest other real word for `word`: fewest edits, same beginning, most frequent."""
+    close = _close_words(word, reader)
+    if not close:
         return None
 
     def rank(candidate):
-        shared = len(_common_prefix(word, candidate))
-        return (-shared, -reader.doc_frequency(EXACT_FIELD, candidate), candidate)
+        edits, frequency = close[candidate]
+        return (edits, -len(_common_prefix(word, candidate)), -frequency, candidate)
 
-    return min(candidates, key=rank)
+    return min(close, key=rank)
+
+
+def _close_words(word: str, reader) -> dict[str, tuple[int, int]]:
+    """Words of `exact` within MAX_EDITS of `word`, with its first letter: word -> (edits, frequency).
+
+    One walk of each segment's words with that first letter (most typos keep it,
+    and it makes the walk ~20x shorter), at most MAX_SCAN of them; lengths are
+    checked first and edit distances computed in C (rapidfuzz).
+    """
+    words = set()
+    for leaf, _offset in reader.leaf_readers():
+        for scanned, term in enumerate(leaf.expand_prefix(EXACT_FIELD, word[:1])):
+            if scanned >= MAX_SCAN:
+                break
+            other = term.decode() if isinstance(term, bytes) else term
+            if abs(len(other) - len(word)) <= MAX_EDITS:
+                words.add(other)
+    words.discard(word)
+    found = process.extract(word, list(words), scorer=DamerauLevenshtein.distance,
+                            score_cutoff=MAX_EDITS, limit=None)
+    return {other: (int(edits), reader.doc_frequency(EXACT_FIELD, other)) for other, edits, _ in found}
 
 
 def _common_prefix(a: str, b: str) -> str:

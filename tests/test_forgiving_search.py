@@ -168,3 +168,21 @@ def test_related_answers_on_the_sample_are_distinct(sample_index):
         related = sample_index.related(sample_index.get_answer(answer_id))
         assert related and answer_id not in [a.id for a in related]
         assert len({a.answer_text for a in related}) == len(related)
+
+
+def test_did_you_mean_when_a_typo_in_the_texts_finds_one_answer(data_dir, tmp_path):
+    """Real answers hold typos: a word in one answer, close to one in twenty or more, gets a suggestion."""
+    import json
+
+    from indexer.index import rebuild_index
+    from indexer.search import SearchIndex
+
+    path = next(data_dir.rglob("90000001.json"))
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["value"]["answerText"] += "<p>The goverment will respond.</p>"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    rebuild_index(data_dir, tmp_path / "index")
+    with SearchIndex(tmp_path / "index") as index:
+        results = index.search(SearchRequest(q="goverment"))
+        assert (results.total, results.suggestion) == (1, "government")
+        assert index.search(SearchRequest(q="migrants")).suggestion is None  # rare, but no close common word
