@@ -50,6 +50,7 @@ class FilterPlan:
     facet_values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # facet name -> stored values
     date_checks: list[tuple] = field(default_factory=list)  # (date field, first, last) datetimes
     misses: list[FilterMiss] = field(default_factory=list)
+    matched: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # (name, typed) -> stored
 
 
 class ValueIndex:
@@ -107,6 +108,7 @@ def plan_filters(request, value_index) -> FilterPlan:
         if name not in FILTER_FIELDS:
             continue
         stored = _resolved(name, value, value_index(name) if name in RESOLVED_FILTERS else None)
+        plan.matched[(name, value)] = stored
         if not stored:
             index = value_index(name) if name in RESOLVED_FILTERS else None
             plan.misses.append(FilterMiss(name, value, index.closest(value, name == "dept") if index else ()))

@@ -117,6 +117,8 @@ class SearchResults:
     suggestion: str | None = None
     # Filter values that matched nothing (e.g. a misspelt department), for the page to say so.
     filter_misses: list[FilterMiss] = field(default_factory=list)
+    # What each filter value typed matched: ("dept", "dhsc") -> ("Department of Health and Social Care",)
+    filter_matches: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -154,7 +156,7 @@ class SearchIndex:
             understood=matching.understood, notice=matching.notice,
             facets={name: matching.found.facets.get(name, []) for name in FACETS},
             seconds=time.monotonic() - started, suggestion=matching.suggestion,
-            filter_misses=list(matching.plan.misses),
+            filter_misses=list(matching.plan.misses), filter_matches=dict(matching.plan.matched),
         )
 
     def _matching(self, searcher, request: SearchRequest) -> _Matching:

@@ -98,6 +98,12 @@ def test_filters_match_forgivingly(sample_index, filters, expected):
     assert (ids(results), results.filter_misses) == (expected, [])
 
 
+def test_results_tell_what_each_typed_value_matched(sample_index):
+    results = run(sample_index, filters=(("dept", "dhsc"), ("house", "commons"), ("dept", "nowhere")))
+    assert results.filter_matches == {("dept", "dhsc"): ("Department of Health and Social Care",),
+                                      ("house", "commons"): ("Commons",), ("dept", "nowhere"): ()}
+
+
 def test_accents_do_not_matter(sample_index):
     assert ids(run(sample_index, filters=(("answerer", "Karin Smÿth"),))) == SMYTH
 
