@@ -309,14 +309,20 @@ def highlight_words(parsed: query.Query, analyzer) -> frozenset[str]:
 
 
 def bound_expansions(parsed: query.Query, reader) -> query.Query:
-    """Replace each `word*` by an OR of its most frequent expansions (at most MAX_EXPANSIONS).
+    """Fit `parsed` to this index: bound each `word*`, drop phrase copies that cannot match.
 
-    Frequencies are read segment by segment as the lexicon is walked in order (no
-    lookup per word); a segment stops after MAX_PREFIX_SCAN words with the prefix,
-    so a prefix with more words than that ranks only the first ones of each segment.
+    Each `word*` becomes an OR of its most frequent expansions (at most
+    MAX_EXPANSIONS). Frequencies are read segment by segment as the lexicon is
+    walked in order (no lookup per word); a segment stops after MAX_PREFIX_SCAN
+    words with the prefix, so a prefix with more words than that ranks only the
+    first ones of each segment. A phrase in one of PHRASE_ALSO_FIELDS with a word
+    that field never holds matches nothing and is dropped, so a quoted phrase of
+    ordinary words stays the one phrase in `exact` it always was.
     """
+    pruned = False
 
     def bounded(node):
+        nonlocal pruned
         if isinstance(node, query.Prefix):
             frequency: dict[str, int] = {}
             for leaf, _offset in reader.leaf_readers():
@@ -328,6 +334,11 @@ def bound_expansions(parsed: query.Query, reader) -> query.Query:
             best = heapq.nsmallest(MAX_EXPANSIONS, frequency, key=lambda w: (-frequency[w], w))
             kept = [query.Term(node.fieldname, t, boost=node.boost) for t in best]
             return query.Or(kept) if kept else query.NullQuery
+        if (isinstance(node, query.Phrase) and node.fieldname in PHRASE_ALSO_FIELDS
+                and not all(reader.doc_frequency(node.fieldname, word) for word in node.words)):
+            pruned = True
+            return query.NullQuery
         return node
 
-    return parsed.accept(bounded)
+    fitted = parsed.accept(bounded)
+    return fitted.normalize() if pruned else fitted

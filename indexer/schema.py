@@ -30,7 +30,8 @@ from .analysis import MemoAnalyzer
 from .records import Answer, answer_from_dict, answer_to_dict
 
 # The one table of index field names, by the role each plays.
-ID_FIELD = "id"
+ID_FIELD = "id"  # the question id, the key updates delete by (index.py)
+STATUS_FIELD = "status"  # one tag per status an answer has (`status_tags`)
 EXACT_FIELD = "exact"  # heading, question and answer unstemmed, with positions: phrases, prefixes
 # Asker, answerer and department words, so names typed in the box find their answers
 # (one field: one more term per word, not three). Indexes built before it lack it.
@@ -50,14 +51,13 @@ POSITIONLESS_FIELDS = (*TEXT_FIELDS, PEOPLE_FIELD)
 # Filter name (URL parameter) -> the field its values are stored in, as whole values.
 FILTER_FIELDS = {"house": "house_facet", "dept": "dept_facet", "asker": "asker_facet",
                  "answerer": "answerer_facet", "party": "party_facet", "year": "year",
-                 "status": "status"}
+                 "status": STATUS_FIELD}
 # Facet name -> the sortable column it counts (the names `/search` shows).
 FACET_COLUMNS = {"dept": "dept_facet", "house": "house_facet", "party": "party_facet",
                  "year": "year", "asker": "asker_facet"}
 GROUP_COLUMN = "group_key"
 DATE_COLUMNS = ("date_answered", "date_tabled")
 YEAR_FIELDS = {"date_answered": "year", "date_tabled": "year_tabled"}
-STATUS_FIELD = "status"
 ATTACHMENTS_FIELD = "has_attachments"
 
 
