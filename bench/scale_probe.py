@@ -23,10 +23,9 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore", module="whoosh")
 
-from whoosh import query  # noqa: E402
-
 import indexer.search  # noqa: E402
-from indexer import filters, store  # noqa: E402
+from bench.plain_filters import plan_with_date_ranges  # noqa: E402
+from indexer import store  # noqa: E402
 from indexer.index import index_exists, rebuild_index  # noqa: E402
 from indexer.search import SearchIndex, SearchRequest  # noqa: E402
 
@@ -80,12 +79,10 @@ def main() -> None:
              for q in ("department", "humanitarian", "") for a, b in RANGES]
     print("plain queries     ", timed(index, [SearchRequest(q=q) for q in PLAIN]))
     print("cached date checks", timed(index, dated))
-    cached, split = indexer.search.with_cached_filters, filters.date_clause
-    filters.date_clause = lambda field, _year, start, end: query.DateRange(
-        field, filters._start_of(start), filters._end_of(end))
-    indexer.search.with_cached_filters = lambda q, request: (filters.with_filters(q, request), [])
+    cached = indexer.search.plan_filters
+    indexer.search.plan_filters = plan_with_date_ranges
     print("DateRange dates   ", timed(index, dated))
-    indexer.search.with_cached_filters, filters.date_clause = cached, split
+    indexer.search.plan_filters = cached
 
 
 if __name__ == "__main__":

@@ -6,8 +6,11 @@ searcher's cached tables (`facets.SearcherTables`) instead of Whoosh columns:
 
 - date-range filters that the query covers only by whole years are checked
   exactly here, against the cached date column;
+- filters on facet columns are applied here too, as masks over the facet
+  ordinals, so each facet is also counted without its own filter (disjunctive
+  facets: choosing Commons still lists Lords, with the count choosing it gives);
 - groups collapse to their first member in docnum order (among the matches that
-  pass the date checks), as Whoosh's `CollapseCollector` with the group key as its
+  pass the filters), as Whoosh's `CollapseCollector` with the group key as its
   order did;
 - the total and the facets count the kept members only, over every match: no
   block-quality skipping (it would drop matches from the counts);
@@ -54,10 +57,15 @@ class Collected:
 
 
 def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: float,
-            date_checks=()) -> Collected:
-    """Match `final` once; raise SearchTimedOut when it outruns `time_limit`."""
-    tables.warm(sort, facets, date_checks)  # reading a new segment's columns is not the query's time
-    collector = _ArrayCollector(tables, limit, sort, date_checks)
+            date_checks=(), facet_filters=None) -> Collected:
+    """Match `final` once; raise SearchTimedOut when it outruns `time_limit`.
+
+    `facet_filters` maps a facet name to the stored values it keeps (ORed).
+    """
+    facet_filters = facet_filters or {}
+    # reading a new segment's columns is not the query's time
+    tables.warm(sort, tuple(facets) + tuple(facet_filters), date_checks)
+    collector = _ArrayCollector(tables, limit, sort, date_checks, facet_filters)
     try:  # the timer starts inside: with a tiny limit it can fire before start_timer returns
         collector.start_timer(time_limit, threading.current_thread() is threading.main_thread())
         searcher.search_with_collector(final, collector)
@@ -72,11 +80,14 @@ def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: 
 class _ArrayCollector(Collector):
     """A Whoosh collector that finds every match in `prepare` and never steps a matcher."""
 
-    def __init__(self, tables, limit: int, sort: str, date_checks):
+    def __init__(self, tables, limit: int, sort: str, date_checks, facet_filters):
         self.tables = tables
         self.limit = max(1, limit)
         self.sort = sort
         self.checks = [(tables.dates[column], lo, hi) for column, lo, hi in date_checks]
+        self.facet_filters = {name: tables.facets[name].ordinals_of(values)
+                              for name, values in facet_filters.items() if name in tables.facets}
+        self.missing_facet = any(name not in tables.facets for name in facet_filters)
         self.timedout = False
         self.timer = None
 
@@ -88,20 +99,25 @@ class _ArrayCollector(Collector):
         self.kept = self._kept(matcharrays.all_matches(top_searcher, q, self.context, self.tick))
 
     def _kept(self, found: matcharrays.Matches) -> matcharrays.Matches:
-        """The matches that pass the date checks, each question group down to its first."""
+        """The matches that pass every filter, each question group down to its first.
+
+        Keeps, per filtered facet, the matches that pass the other filters, for its counts.
+        """
         ids = found.ids
-        keep = np.ones(len(ids), dtype=bool)
+        keep = np.full(len(ids), not self.missing_facet)  # a column this index lacks matches nothing
         for values, lo, hi in self.checks:
             days = as_numpy(values)[ids]
             keep &= (days >= max(lo, 0)) & (days <= min(hi, UINT64_MAX))
-        groups = self.tables.groups
-        if groups is not None and len(ids):
-            numbers = as_numpy(groups)[ids]
-            candidates = np.flatnonzero(keep)
-            _, first = np.unique(numbers[candidates], return_index=True)  # first of each, in docnum order
-            first_of_group = np.zeros(len(ids), dtype=bool)
-            first_of_group[candidates[first]] = True
-            keep &= (numbers == 0) | first_of_group  # 0: a question of its own, always kept
+        masks = {name: np.isin(as_numpy(self.tables.facets[name].ordinals)[ids], ordinals)
+                 for name, ordinals in self.facet_filters.items()}
+        groups = as_numpy(self.tables.groups)[ids] if self.tables.groups is not None else None
+        self.unfiltered = {}  # facet name -> the matches it is counted over
+        for name in masks:
+            others = [mask for other, mask in masks.items() if other != name]
+            self.unfiltered[name] = ids[_first_of_groups(groups, np.logical_and.reduce([keep, *others]))]
+        for mask in masks.values():
+            keep &= mask
+        keep = _first_of_groups(groups, keep)
         return matcharrays.Matches(ids[keep], found.scores[keep] if found.scores is not None else None)
 
     def set_subsearcher(self, subsearcher, offset):
@@ -130,7 +146,8 @@ class _ArrayCollector(Collector):
             docnums = ids[_first_by_key(as_numpy(keys)[ids], limit)].tolist()
             scores = [None] * len(docnums)
         tables = self.tables.facets
-        counts = {name: tables[name].counts_of(ids) for name in facets if name in tables}
+        counts = {name: tables[name].counts_of(self.unfiltered.get(name, ids))
+                  for name in facets if name in tables}
         return Collected(total=len(ids), docnums=docnums, scores=scores, facets=counts, limit=limit)
 
     # The time limit, as in whoosh.collectors.TimeLimitCollector.
@@ -159,6 +176,20 @@ class _ArrayCollector(Collector):
     def tick(self) -> None:
         if self.timedout:
             raise TimeLimit
+
+
+def _first_of_groups(groups: np.ndarray | None, keep: np.ndarray) -> np.ndarray:
+    """`keep` without the members of each question group but its first kept one (docnum order).
+
+    `groups` holds the matches' group numbers (0: a question of its own, always kept).
+    """
+    if groups is None or not len(keep):
+        return keep
+    grouped = np.flatnonzero(keep & (groups != 0))
+    _, first = np.unique(groups[grouped], return_index=True)  # first of each, in docnum order
+    out = keep & (groups == 0)
+    out[grouped[first]] = True
+    return out
 
 
 def _top_by_score(ids: np.ndarray, scores: np.ndarray, limit: int) -> np.ndarray:

@@ -1,14 +1,15 @@
 """Echoing a parsed query in readable form: operators in capitals, fields named once.
 
-A word typed without a field is searched in every default field; the description
-shows it once, bare, as it was typed.
+A word typed without a field is searched in every default field (the texts, and
+the names where the index has them); the description shows it once, bare, as it
+was typed.
 """
 
 from __future__ import annotations
 
 from whoosh import query
 
-from .schema import DEFAULT_FIELDS, EXACT_FIELD
+from .schema import DEFAULT_FIELDS, EXACT_FIELD, TEXT_FIELDS
 
 
 def describe(node: query.Query) -> str:
@@ -34,9 +35,10 @@ def describe(node: query.Query) -> str:
 
 def _is_default_spread(node, children) -> bool:
     """True for the OR over the default fields that one unfielded word becomes."""
-    return (isinstance(node, query.Or) and len(children) == len(DEFAULT_FIELDS)
+    fields = [getattr(c, "fieldname", None) for c in children]
+    return (isinstance(node, query.Or) and len(set(fields)) == len(fields)
             and all(isinstance(c, (query.Term, query.Phrase, query.Prefix)) for c in children)
-            and {c.fieldname for c in children} == set(DEFAULT_FIELDS)
+            and set(TEXT_FIELDS) <= set(fields) <= set(DEFAULT_FIELDS)
             and len({_describe_leaf(c, bare=True) for c in children}) == 1)
 
 
@@ -46,7 +48,7 @@ def _describe_or_parts(children) -> list[str]:
     fields_by_text: dict[str, set] = {}
     for leaf in leaves:
         fields_by_text.setdefault(_describe_leaf(leaf, bare=True), set()).add(leaf.fieldname)
-    spread = {t for t, f in fields_by_text.items() if set(DEFAULT_FIELDS) <= f}
+    spread = {t for t, f in fields_by_text.items() if set(TEXT_FIELDS) <= f}
     parts = []
     for child in children:
         bare = child in leaves and _describe_leaf(child, bare=True) in spread

@@ -18,12 +18,9 @@ from functools import cached_property
 
 import numpy as np
 
-# Facet name -> the sortable column it counts (the names `/search` shows).
-FACET_COLUMNS = {"dept": "dept_facet", "house": "house_facet", "party": "party_facet",
-                 "year": "year", "asker": "asker_facet"}
-GROUP_COLUMN = "group_key"
+from .schema import DATE_COLUMNS, DATED_FIELD, FACET_COLUMNS, GROUP_COLUMN
+
 GROUP_PREFIX = b"group:"  # other keys ("id:123") name one question, so never collapse
-DATE_COLUMNS = ("date_answered", "date_tabled")
 # Sort key of documents without an answer date: after every dated one, in both orders.
 UNDATED = (1 << 63) - 1
 NUMPY_TYPES = {"I": np.uint32, "Q": np.uint64, "q": np.int64}
@@ -37,9 +34,15 @@ def as_numpy(values: array) -> np.ndarray:
 class FacetTable:
     """One facet column as ordinals: `values[ordinals[docnum]]`; ordinal 0 is "no value"."""
 
-    def __init__(self, values: list[str], ordinals: array):
+    def __init__(self, values: list[str], ordinals: array, numbers: dict[bytes, int] | None = None):
         self.values = values
         self.ordinals = ordinals
+        self._numbers = numbers if numbers is not None else {v.encode(): i for i, v in enumerate(values)}
+
+    def ordinals_of(self, values) -> np.ndarray:
+        """The ordinals of `values` (those some document holds), for a membership mask."""
+        found = [self._numbers.get(v.encode()) for v in values]
+        return np.array([o for o in found if o], dtype=np.uint32)
 
     def counts_of(self, docnums: np.ndarray) -> list[tuple[str, int]]:
         """Count `docnums` by value, most first then by name, without the empty value."""
@@ -64,6 +67,10 @@ class SegmentArrays:
     def values(self, column: str) -> list[str]:
         return self._values.setdefault(column, [""])
 
+    def ordinal_of(self, column: str) -> dict[bytes, int]:
+        """Stored value (bytes) -> its ordinal, for the values numbered so far."""
+        return self._numbers.setdefault(column, {b"": 0})
+
     def ordinals(self, leaf, column: str, only_prefix: bytes = b"") -> array:
         """docnum -> ordinal of `column` in one segment (0: empty, or not `only_prefix`)."""
         return self._cached(leaf, ("ord", column), lambda: self._read_ordinals(leaf, column, only_prefix))
@@ -85,8 +92,8 @@ class SegmentArrays:
             sign = -1 if reverse else 1
             if not has_dated:
                 return array("q", [sign * (v >> 1) for v in dates])
-            dated_values = self.values("dated")
-            dated = self.ordinals(leaf, "dated")
+            dated_values = self.values(DATED_FIELD)
+            dated = self.ordinals(leaf, DATED_FIELD)
             return array("q", [sign * (v >> 1) if dated_values[o] == "1" else UNDATED
                                for v, o in zip(dates, dated, strict=True)])
         return self._cached(leaf, ("key", reverse, has_dated), read)
@@ -108,7 +115,7 @@ class SegmentArrays:
 
     def _read_ordinals(self, leaf, column: str, only_prefix: bytes) -> array:
         values = self.values(column)
-        numbers = self._numbers.setdefault(column, {b"": 0})
+        numbers = self.ordinal_of(column)
         out = array("I")
         for value in _column_values(leaf, column):
             number = numbers.get(value)
@@ -147,7 +154,8 @@ class SearcherTables:
     @cached_property
     def facets(self) -> dict[str, FacetTable]:
         """Every facet of FACET_COLUMNS present in the schema."""
-        return {name: FacetTable(self._segments.values(column), self._joined_ordinals(column))
+        return {name: FacetTable(self._segments.values(column), self._joined_ordinals(column),
+                                 self._segments.ordinal_of(column))
                 for name, column in FACET_COLUMNS.items() if column in self._schema}
 
     @cached_property
@@ -186,7 +194,7 @@ class SearcherTables:
         """Sort keys per docnum, joined from per-segment keys (`SegmentArrays.date_keys`)."""
         if "date_answered" not in self._schema:
             return array("q", bytes(8 * self.doc_count_all))  # nothing to sort by: docnum order
-        has_dated = "dated" in self._schema
+        has_dated = DATED_FIELD in self._schema
         return self._joined(lambda leaf: self._segments.date_keys(leaf, reverse, has_dated), "q")
 
 

@@ -1,91 +1,160 @@
-"""Filters from form controls and URL parameters, as Whoosh clauses.
+"""Filters from form controls and URL parameters: resolved against the index, then applied.
 
-Filters never change scores: they are ANDed inside a `ConstantScoreQuery` (Whoosh
-2.7.4 ignores `filter=` when a time limit is set, DESIGN.md). Values are
-normalised the way the index stored them, so a URL with "Foreign, Commonwealth &
-Development Office", "lords" or "Holding" finds what a facet link would.
+Values are forgiving: a department, member, party or house is matched against
+the values the index holds (`ValueIndex`), exactly, then ignoring case, accents
+and punctuation, then as a department's acronym or former name
+(`departments.py`), then by its words ("smyth" is "Karin Smyth"); what it
+matches is an OR of those stored values. A value that matches nothing becomes a
+`FilterMiss` with the closest values, for the page to say so.
+
+Filters on a facet column (`schema.FACET_COLUMNS`) are applied by the collector
+on its arrays, so each facet can be counted without its own filter; the others
+are ANDed onto the query inside a `ConstantScoreQuery`, which adds the same 1.0
+to every match's score (Whoosh's list matcher reads a 0.0 constant as unset), so
+they never change the ranking.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+from dataclasses import dataclass, field
 
 from whoosh import query
 
+from .departments import DEPARTMENT_ACRONYMS, fold, names_for_acronym
 from .normalize import department_from_name
+from .schema import ATTACHMENTS_FIELD, DATED_FIELD, FACET_COLUMNS, FILTER_FIELDS, YEAR_FIELDS
 
-FILTER_FIELDS = {"house": "house_facet", "dept": "dept_facet", "asker": "asker_facet",
-                 "answerer": "answerer_facet", "party": "party_facet", "year": "year",
-                 "status": "status"}
 FIRST_YEAR = 1900  # an open "from" starts here; older answers would need an earlier year
 STATUSES = ("answered", "holding", "corrected", "withdrawn", "namedday", "unanswered")
+RESOLVED_FILTERS = ("house", "dept", "asker", "answerer", "party")  # matched against the index's values
+MAX_VALUES = 200  # stored values one typed value may stand for ("asker=lord")
+SUGGESTIONS = 3
 
 
-def filter_value(name: str, value: str) -> str:
-    """Return `value` as the index stores it for filter `name`."""
-    value = " ".join(value.split())
-    if name == "dept":
-        return department_from_name(value) or value
-    if name == "house":
-        return value.capitalize()
-    if name == "status":
-        return value.lower().replace(" ", "").replace("-", "")
-    return value
+@dataclass(frozen=True)
+class FilterMiss:
+    """A filter value that matches nothing in the index, with the closest values it holds."""
+
+    name: str
+    value: str
+    suggestions: tuple[str, ...] = ()
 
 
-def with_filters(user_query: query.Query, request) -> query.Query:
-    """AND the request's filters onto the user's query without touching its scores."""
-    clauses = filter_clauses(request)
-    if not clauses:
-        return user_query
-    return query.And([user_query, query.ConstantScoreQuery(query.And(clauses), 0.0)])
+@dataclass
+class FilterPlan:
+    """A request's filters, resolved: query clauses, facet values, date checks, misses."""
+
+    clauses: list[query.Query] = field(default_factory=list)
+    facet_values: dict[str, tuple[str, ...]] = field(default_factory=dict)  # facet name -> stored values
+    date_checks: list[tuple] = field(default_factory=list)  # (date field, first, last) datetimes
+    misses: list[FilterMiss] = field(default_factory=list)
+    matched: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # (name, typed) -> stored
 
 
-def with_cached_filters(user_query: query.Query, request) -> tuple[query.Query, list[tuple]]:
-    """Like `with_filters`, but date ranges match whole years and come back as exact checks.
+class ValueIndex:
+    """The values one filter's field holds, looked up the forgiving ways (module docstring)."""
 
-    Returns the query and `(date_field, first, last)` bounds to check per match
-    against the searcher's cached date columns (`collecting.collect`): year terms
-    are cheap postings, while a `DateRange` expands trie terms on every query.
+    def __init__(self, values):
+        self.values = sorted(values)
+        self._exact = frozenset(self.values)
+        self._folded: dict[str, list[str]] = {}
+        self._words: list[tuple[frozenset, str]] = []
+        for value in self.values:
+            folded = fold(value)
+            self._folded.setdefault(folded, []).append(value)
+            self._words.append((frozenset(folded.split()), value))
+
+    def match(self, value: str, dept: bool = False) -> tuple[str, ...]:
+        """The stored values `value` stands for, best kind of match only; () for none."""
+        if value in self._exact:
+            return (value,)
+        folded = fold(value)
+        if folded in self._folded:
+            return tuple(self._folded[folded])
+        if dept:
+            named = [v for name in names_for_acronym(value) for v in self._folded.get(fold(name), ())]
+            if named:
+                return tuple(dict.fromkeys(named))
+        words = frozenset(folded.split())
+        return tuple([v for have, v in self._words if words and words <= have][:MAX_VALUES])
+
+    def closest(self, value: str, dept: bool = False) -> tuple[str, ...]:
+        """Up to SUGGESTIONS stored values most like `value` (whole names, or one of their words)."""
+        keys: dict[str, list[str]] = {}
+        for have, stored in self._words:
+            for key in (fold(stored), *have):
+                keys.setdefault(key, []).append(stored)
+        if dept:
+            for acronym in DEPARTMENT_ACRONYMS:
+                keys.setdefault(fold(acronym), []).extend(self.match(acronym, dept=True))
+        found = []
+        for key in difflib.get_close_matches(fold(value), list(keys), n=SUGGESTIONS * 2, cutoff=0.6):
+            found.extend(keys[key])
+        return tuple(dict.fromkeys(found))[:SUGGESTIONS]
+
+
+def plan_filters(request, value_index) -> FilterPlan:
+    """Resolve `request`'s filters; `value_index(name)` gives a filter's ValueIndex (or None).
+
+    Several values of one filter are ORed; date ranges match whole years in the
+    query and come back as exact checks for the collector (`collecting.collect`):
+    year terms are cheap postings, while a `DateRange` expands trie terms.
     """
-    clauses = filter_clauses(request, years_only=True)
-    checks = [(date_field, _start_of(start), _end_of(end))
-              for date_field, _year_field, start, end in _date_filters(request)]
-    if not clauses:
-        return user_query, checks
-    return query.And([user_query, query.ConstantScoreQuery(query.And(clauses), 0.0)]), checks
-
-
-def filter_clauses(request, years_only: bool = False) -> list[query.Query]:
-    """One clause per filter; several values of one filter are ORed.
-
-    With `years_only`, a date range becomes the years it touches (the caller checks
-    the exact days).
-    """
+    plan = FilterPlan()
     by_name: dict[str, list[str]] = {}
     for name, value in request.filters:
-        if name in FILTER_FIELDS:
-            by_name.setdefault(name, []).append(filter_value(name, value))
-    clauses = [query.Or([query.Term(FILTER_FIELDS[name], v) for v in values])
-               for name, values in by_name.items()]
+        if name not in FILTER_FIELDS:
+            continue
+        stored = _resolved(name, value, value_index(name) if name in RESOLVED_FILTERS else None)
+        plan.matched[(name, value)] = stored
+        if not stored:
+            index = value_index(name) if name in RESOLVED_FILTERS else None
+            plan.misses.append(FilterMiss(name, value, index.closest(value, name == "dept") if index else ()))
+        by_name.setdefault(name, []).extend(stored)
+    for name, values in by_name.items():
+        values = list(dict.fromkeys(values))
+        if name in FACET_COLUMNS:
+            plan.facet_values[name] = tuple(values)
+        else:
+            plan.clauses.append(query.Or([query.Term(FILTER_FIELDS[name], v) for v in values]))
     if request.has_attachments is not None:
-        clauses.append(query.Term("has_attachments", request.has_attachments))
+        plan.clauses.append(query.Term(ATTACHMENTS_FIELD, request.has_attachments))
     if request.dated_only:  # one term, where an open date range would OR a term per year
-        clauses.append(query.Term("dated", "1"))
-    for date_field, year_field, start, end in _date_filters(request):
-        clauses.append(year_clause(year_field, start, end) if years_only
-                       else date_clause(date_field, year_field, start, end))
-    return clauses
+        plan.clauses.append(query.Term(DATED_FIELD, "1"))
+    for date_field, start, end in date_filters(request):
+        plan.clauses.append(year_clause(YEAR_FIELDS[date_field], start, end))
+        plan.date_checks.append((date_field, start_of(start), end_of(end)))
+    return plan
 
 
-def _date_filters(request) -> list[tuple]:
-    """`(date_field, year_field, first, last)` for each date range set, open ends filled in."""
+def _resolved(name: str, value: str, index: ValueIndex | None) -> tuple[str, ...]:
+    """The stored values filter `name` matches for `value` (a value the index lacks: ())."""
+    value = " ".join(value.split())
+    if name == "dept":
+        value = department_from_name(value) or value
+    elif name == "status":
+        value = value.lower().replace(" ", "").replace("-", "")
+    if index is None:  # year, status: stored as typed, once normalised
+        return (value,) if value else ()
+    return index.match(value, dept=name == "dept")
+
+
+def with_cached_filters(user_query: query.Query, plan: FilterPlan) -> query.Query:
+    """AND the plan's query clauses onto the user's query (ranking unchanged: see the docstring)."""
+    if not plan.clauses:
+        return user_query
+    return query.And([user_query, query.ConstantScoreQuery(query.And(plan.clauses))])
+
+
+def date_filters(request) -> list[tuple]:
+    """`(date_field, first, last)` for each date range set, open ends filled in."""
     out = []
-    for date_field, year_field, start, end in (
-            ("date_answered", "year", request.answered_from, request.answered_to),
-            ("date_tabled", "year_tabled", request.tabled_from, request.tabled_to)):
+    for date_field, start, end in (("date_answered", request.answered_from, request.answered_to),
+                                   ("date_tabled", request.tabled_from, request.tabled_to)):
         if start or end:
-            out.append((date_field, year_field, start or dt.date(FIRST_YEAR, 1, 1),
+            out.append((date_field, start or dt.date(FIRST_YEAR, 1, 1),
                         end or dt.date(dt.date.today().year + 1, 12, 31)))
     return out
 
@@ -97,33 +166,9 @@ def year_clause(year_field: str, start: dt.date, end: dt.date):
     return query.Or([query.Term(year_field, str(year)) for year in range(start.year, end.year + 1)])
 
 
-def date_clause(date_field: str, year_field: str, start: dt.date | None, end: dt.date | None):
-    """Match days from `start` to `end` (inclusive; None is open).
-
-    A `DateRange` expands into many trie terms and costs ~180 ms a query at 100k
-    answers (DESIGN.md), so whole years inside the range become cheap terms on the
-    year field and only the partial years at either end use a `DateRange`.
-    """
-    start = start or dt.date(FIRST_YEAR, 1, 1)
-    end = end or dt.date(dt.date.today().year + 1, 12, 31)
-    if start > end:
-        return query.NullQuery
-    if start.year == end.year and (start.month, start.day, end.month, end.day) != (1, 1, 12, 31):
-        return query.DateRange(date_field, _start_of(start), _end_of(end))
-    parts, first_full, last_full = [], start.year, end.year
-    if (start.month, start.day) != (1, 1):
-        parts.append(query.DateRange(date_field, _start_of(start), _end_of(dt.date(start.year, 12, 31))))
-        first_full += 1
-    if (end.month, end.day) != (12, 31):
-        parts.append(query.DateRange(date_field, _start_of(dt.date(end.year, 1, 1)), _end_of(end)))
-        last_full -= 1
-    parts.extend(query.Term(year_field, str(year)) for year in range(first_full, last_full + 1))
-    return query.Or(parts) if parts else query.NullQuery
-
-
-def _start_of(day: dt.date):
+def start_of(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day)
 
 
-def _end_of(day: dt.date):
+def end_of(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, 23, 59, 59)

@@ -1,15 +1,21 @@
 """Turning what a person typed into a bounded Whoosh query.
 
-The box is forgiving: terms are ANDed, `"quoted phrases"` match the words as
-written, OR / NOT / -term / parentheses work, `word*` expands to a bounded number
-of terms, and `heading:`, `question:`, `answer:`, `dept:`, `asker:`, `answerer:`,
-`uin:` and `house:` restrict a term to one field. Anything Whoosh cannot parse
-falls back to the plain words with a notice. Every query is bounded (length,
-terms, wildcard prefix) because hostile queries are slow in Whoosh, not failing.
+The box is forgiving: terms are ANDed and each is looked for in the texts and,
+weighted lower, in the asker's, answerer's and department's names;
+`"quoted phrases"` match the words as written (in the texts, the department or a
+member's name), OR / NOT / -term / parentheses work, `word*` expands to its most
+frequent words (a bounded number), and `heading:`, `question:`, `answer:`,
+`dept:`, `asker:`, `answerer:`, `party:`, `uin:` and `house:` restrict a term to
+one field (`dept:FCDO` takes a department's acronym, `departments.py`). A query
+that is only a UIN (`51639`, `HL1234`, `uin 51639`) also finds that question,
+first (`uin_query`). Anything Whoosh cannot parse falls back to the plain words
+with a notice. Every query is bounded (length, terms, wildcard prefix) because
+hostile queries are slow in Whoosh, not failing.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
 from copy import copy
 from dataclasses import dataclass
@@ -18,14 +24,16 @@ from whoosh import qparser, query
 from whoosh.qparser import plugins, syntax
 
 from .answer_html import clean_text
+from .departments import names_for_acronym
 from .describe import describe
 from .errors import QueryTooComplex
 from .schema import (
-    DEFAULT_FIELDS,
     EXACT_FIELD,
     FIELD_BOOSTS,
+    PHRASE_ALSO_FIELDS,
     QUERY_FIELDS,
     STEMMED_FIELDS,
+    default_fields,
     display_schema,
     english_analyzer,
 )
@@ -35,6 +43,10 @@ MAX_TERMS = 20
 MAX_PHRASE_WORDS = 8
 MIN_PREFIX_CHARS = 3
 MAX_EXPANSIONS = 50
+MAX_PREFIX_SCAN = 20_000  # words with one prefix read to find its most frequent (per segment)
+MAX_UINS = 5
+UIN_SCORE = 1000.0  # far above any text score: the question asked for comes first
+_UIN = re.compile(r"(hl|hc)?(\d{1,6})", re.IGNORECASE)
 _WORDS = re.compile(r"\w+")
 _FIELD_PREFIX = re.compile(rf"(?<![\w:])({'|'.join(QUERY_FIELDS)}):", re.IGNORECASE)
 _DISPLAY_SCHEMA = display_schema()
@@ -103,7 +115,7 @@ def _understood(text: str, notice: str | None, parsed: query.Query) -> str:
         if notice and "syntax" in notice:
             shown = _parser(_DISPLAY_SCHEMA, plain=True).parse(" ".join(_WORDS.findall(text)))
         else:
-            shown = _parser(_DISPLAY_SCHEMA).parse(text)
+            shown = _parser(_DISPLAY_SCHEMA, spread=False).parse(text)
         return describe(shown) if shown is not query.NullQuery else describe(parsed)
     except Exception:  # the description is a courtesy: never fail a search over it
         return describe(parsed)
@@ -120,9 +132,10 @@ def _unbalanced_notice(text: str) -> str | None:
     return None
 
 
-def _parser(schema, plain: bool = False) -> qparser.QueryParser:
+def _parser(schema, plain: bool = False, spread: bool = True) -> qparser.QueryParser:
+    """The box's parser; `spread=False` leaves phrases and acronyms as typed (for the echo)."""
     parser = qparser.MultifieldParser(
-        list(DEFAULT_FIELDS), schema, fieldboosts=FIELD_BOOSTS, group=qparser.AndGroup
+        list(default_fields(schema)), schema, fieldboosts=FIELD_BOOSTS, group=qparser.AndGroup
     )
     parser.remove_plugin_class(plugins.RangePlugin)
     parser.remove_plugin_class(plugins.BoostPlugin)
@@ -138,17 +151,22 @@ def _parser(schema, plain: bool = False) -> qparser.QueryParser:
     parser.add_plugin(plugins.PrefixPlugin())
     parser.add_plugin(plugins.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=[\w\"(])",
                                               minusexpr=r"(?<![^\s(])-(?=[\w\"(])"))
-    parser.add_plugin(_ExactWordsPlugin())
+    parser.add_plugin(_ExactWordsPlugin(spread))
     return parser
 
 
 class _ExactWordsPlugin(plugins.Plugin):
-    """Send unfielded phrases and prefixes to the unstemmed `exact` field.
+    """Send unfielded phrases and prefixes to the unstemmed `exact` field; expand acronyms.
 
     Runs after explicit field names are applied (priority 100) and before the
     default fields are spread (110): a phrase matches the words as written, and
-    `immigra*` expands over real words rather than over stems.
+    `immigra*` expands over real words rather than over stems. With `spread`, an
+    unfielded phrase is also matched in the department and the members' names
+    (`"Department for Education"`), and `dept:DfE` means the department's names.
     """
+
+    def __init__(self, spread: bool = True):
+        self.spread = spread
 
     def filters(self, parser):
         return [(self.to_exact, 105)]
@@ -157,13 +175,41 @@ class _ExactWordsPlugin(plugins.Plugin):
         for i, node in enumerate(group):
             if isinstance(node, syntax.GroupNode):
                 self.to_exact(parser, node)
+            elif isinstance(node, plugins.PhrasePlugin.PhraseNode) and node.fieldname is None and self.spread:
+                group[i] = _phrase_everywhere(node, parser.schema)
             elif (isinstance(node, (plugins.PhrasePlugin.PhraseNode, plugins.PrefixPlugin.PrefixNode))
                   and node.fieldname is None):
                 node.set_fieldname(EXACT_FIELD)
             elif (isinstance(node, plugins.PhrasePlugin.PhraseNode) and node.fieldname in parser.schema
                   and not parser.schema[node.fieldname].format.supports("positions")):
                 group[i] = _phrase_in_field(node)
+            elif (self.spread and isinstance(node, syntax.WordNode) and node.fieldname == "dept"
+                  and names_for_acronym(node.text)):
+                group[i] = _department_names(node)
         return group
+
+
+def _phrase_everywhere(node, schema) -> syntax.GroupNode:
+    """An unfielded phrase in `exact` OR in each of PHRASE_ALSO_FIELDS the index has with positions."""
+    copies = []
+    for field in (EXACT_FIELD, *PHRASE_ALSO_FIELDS):
+        if field in schema and schema[field].format.supports("positions"):
+            phrase = copy(node)
+            phrase.set_fieldname(field, override=True)
+            copies.append(phrase)
+    return syntax.OrGroup(copies)
+
+
+def _department_names(node) -> syntax.GroupNode:
+    """`dept:FCDO`: each name the acronym stands for, as a phrase in `dept`."""
+    phrases = []
+    for name in names_for_acronym(node.text):
+        phrase = plugins.PhrasePlugin.PhraseNode(name, 0)
+        phrase.set_fieldname("dept", override=True)
+        phrase.set_range(node.startchar, node.endchar)
+        phrase.set_boost(node.boost)
+        phrases.append(phrase)
+    return syntax.OrGroup(phrases)
 
 
 def _phrase_in_field(node) -> syntax.GroupNode:
@@ -188,9 +234,9 @@ def _phrase_in_field(node) -> syntax.GroupNode:
 
 def _check_bounds(parsed: query.Query) -> None:
     leaves = list(parsed.leaves()) if parsed.is_leaf() is False else [parsed]
-    # A word typed once is searched in each default field: count it once.
-    typed = {(type(leaf).__name__, str(getattr(leaf, "text", getattr(leaf, "words", "")))
-              if getattr(leaf, "fieldname", None) in DEFAULT_FIELDS else id(leaf)) for leaf in leaves}
+    # A word or phrase typed once is searched in several fields: count it once, by where it was typed.
+    typed = {(leaf.startchar, leaf.endchar) if getattr(leaf, "startchar", None) is not None else id(leaf)
+             for leaf in leaves}
     if len(typed) > MAX_TERMS:
         raise QueryTooComplex(f"That query has too many terms: use at most {MAX_TERMS}.")
     for leaf in leaves:
@@ -199,6 +245,34 @@ def _check_bounds(parsed: query.Query) -> None:
                 f"A wildcard needs at least {MIN_PREFIX_CHARS} letters before the *.")
         if isinstance(leaf, query.Phrase) and len(leaf.words) > MAX_PHRASE_WORDS:
             raise QueryTooComplex(f"Phrases can have at most {MAX_PHRASE_WORDS} words.")
+
+
+def typed_uins(text: str) -> list[str]:
+    """The UINs a query made only of UINs names (`51639`, `HL1234`, `uin hc 51639`), else [].
+
+    Returned as the UIN is written (`HL1234`); `HC` names the Commons form and is dropped.
+    """
+    tokens = re.sub(r"^\s*uin\b\s*:?", "", clean_text(text).strip(), flags=re.IGNORECASE)
+    tokens = re.sub(r"\b(hl|hc)\s+(?=\d)", r"\1", tokens, flags=re.IGNORECASE).replace(",", " ").split()
+    if not tokens or len(tokens) > MAX_UINS or not all(_UIN.fullmatch(t) for t in tokens):
+        return []
+    uins = []
+    for token in tokens:
+        house, number = _UIN.fullmatch(token).groups()
+        uins.append(f"HL{number}" if (house or "").lower() == "hl" else number)
+    return list(dict.fromkeys(uins))
+
+
+def uin_query(uins: list[str]) -> query.Query | None:
+    """The questions with these UINs, scored far above any text so they come first.
+
+    A bare number may be a Commons UIN or a Lords one (`HL` and the number). The
+    caller ORs this with the words, which are still searched.
+    """
+    forms = [form for uin in uins for form in ([uin.lower()] if uin.startswith("HL") else [uin, f"hl{uin}"])]
+    if not forms:
+        return None
+    return query.ConstantScoreQuery(query.Or([query.Term("uin", form) for form in forms]), UIN_SCORE)
 
 
 def with_proximity(parsed: query.Query, text: str, boost: float = PROXIMITY_BOOST) -> query.Query:
@@ -224,7 +298,7 @@ def highlight_words(parsed: query.Query, analyzer) -> frozenset[str]:
     """
     words = set()
     for fieldname, text in parsed.iter_all_terms(phrases=True):
-        if fieldname in ("uin", "house"):
+        if fieldname in ("uin", "house", "party"):
             continue
         value = text.decode() if isinstance(text, bytes) else str(text)
         if fieldname in STEMMED_FIELDS:
@@ -235,19 +309,36 @@ def highlight_words(parsed: query.Query, analyzer) -> frozenset[str]:
 
 
 def bound_expansions(parsed: query.Query, reader) -> query.Query:
-    """Replace each `word*` by an OR of its most frequent expansions (at most MAX_EXPANSIONS)."""
+    """Fit `parsed` to this index: bound each `word*`, drop phrase copies that cannot match.
+
+    Each `word*` becomes an OR of its most frequent expansions (at most
+    MAX_EXPANSIONS). Frequencies are read segment by segment as the lexicon is
+    walked in order (no lookup per word); a segment stops after MAX_PREFIX_SCAN
+    words with the prefix, so a prefix with more words than that ranks only the
+    first ones of each segment. A phrase in one of PHRASE_ALSO_FIELDS with a word
+    that field never holds matches nothing and is dropped, so a quoted phrase of
+    ordinary words stays the one phrase in `exact` it always was.
+    """
+    pruned = False
 
     def bounded(node):
+        nonlocal pruned
         if isinstance(node, query.Prefix):
-            prefix = node.text
-            terms = []
-            for term in reader.expand_prefix(node.fieldname, prefix):
-                terms.append(term.decode() if isinstance(term, bytes) else term)
-                if len(terms) >= MAX_EXPANSIONS * 20:
-                    break
-            terms.sort(key=lambda t: -reader.doc_frequency(node.fieldname, t))
-            kept = [query.Term(node.fieldname, t, boost=node.boost) for t in terms[:MAX_EXPANSIONS]]
+            frequency: dict[str, int] = {}
+            for leaf, _offset in reader.leaf_readers():
+                for scanned, (term, info) in enumerate(leaf.iter_prefix(node.fieldname, node.text)):
+                    if scanned >= MAX_PREFIX_SCAN:
+                        break
+                    word = term.decode() if isinstance(term, bytes) else term
+                    frequency[word] = frequency.get(word, 0) + info.doc_frequency()
+            best = heapq.nsmallest(MAX_EXPANSIONS, frequency, key=lambda w: (-frequency[w], w))
+            kept = [query.Term(node.fieldname, t, boost=node.boost) for t in best]
             return query.Or(kept) if kept else query.NullQuery
+        if (isinstance(node, query.Phrase) and node.fieldname in PHRASE_ALSO_FIELDS
+                and not all(reader.doc_frequency(node.fieldname, word) for word in node.words)):
+            pruned = True
+            return query.NullQuery
         return node
 
-    return parsed.accept(bounded)
+    fitted = parsed.accept(bounded)
+    return fitted.normalize() if pruned else fitted

@@ -1,5 +1,8 @@
 """The Whoosh schema and analyzers: the only module that names index fields.
 
+Other modules take field names from the table below (`FILTER_FIELDS`,
+`FACET_COLUMNS`, `DEFAULT_FIELDS` ...), never spell them out.
+
 Text fields use one English analyzer (tokenise, lowercase, fold accents, drop
 stop words, Porter-stem) so "smuggle" finds "smuggling" and the highlighter,
 which re-analyses stored text with the same analyzer, marks the stemmed forms.
@@ -26,15 +29,37 @@ from whoosh.support.charset import accent_map
 from .analysis import MemoAnalyzer
 from .records import Answer, answer_from_dict, answer_to_dict
 
-# Field prefixes a person may type in the search box, and the field each searches.
-QUERY_FIELDS = ("heading", "question", "answer", "dept", "asker", "answerer", "uin", "house")
-DEFAULT_FIELDS = ("heading", "question", "answer")
-EXACT_FIELD = "exact"
-STEMMED_FIELDS = ("heading", "question", "answer", "dept")
+# The one table of index field names, by the role each plays.
+ID_FIELD = "id"  # the question id, the key updates delete by (index.py)
+STATUS_FIELD = "status"  # one tag per status an answer has (`status_tags`)
+EXACT_FIELD = "exact"  # heading, question and answer unstemmed, with positions: phrases, prefixes
+# Asker, answerer and department words, so names typed in the box find their answers
+# (one field: one more term per word, not three). Indexes built before it lack it.
+PEOPLE_FIELD = "people_dept"
+TEXT_FIELDS = ("heading", "question", "answer")
+# Searched by every unfielded word; names and department below the texts.
+DEFAULT_FIELDS = (*TEXT_FIELDS, PEOPLE_FIELD)
+FIELD_BOOSTS = {"heading": 2.0, "question": 1.2, "answer": 1.0, PEOPLE_FIELD: 0.5}
+# Field prefixes a person may type in the search box (each names its own field).
+QUERY_FIELDS = ("heading", "question", "answer", "dept", "asker", "answerer", "uin", "house", "party")
+# Fields with positions an unfielded "quoted phrase" is also matched in, besides `exact`.
+PHRASE_ALSO_FIELDS = ("dept", "asker", "answerer")
+STEMMED_FIELDS = ("heading", "question", "answer", "dept", PEOPLE_FIELD)
 # Indexed without positions: phrases are matched in `exact`, and positions were most
 # of these fields' postings, decoded for every match (docs/performance.md).
-POSITIONLESS_FIELDS = ("heading", "question", "answer")
-FIELD_BOOSTS = {"heading": 2.0, "question": 1.2, "answer": 1.0}
+POSITIONLESS_FIELDS = (*TEXT_FIELDS, PEOPLE_FIELD)
+# Filter name (URL parameter) -> the field its values are stored in, as whole values.
+FILTER_FIELDS = {"house": "house_facet", "dept": "dept_facet", "asker": "asker_facet",
+                 "answerer": "answerer_facet", "party": "party_facet", "year": "year",
+                 "status": STATUS_FIELD}
+# Facet name -> the sortable column it counts (the names `/search` shows).
+FACET_COLUMNS = {"dept": "dept_facet", "house": "house_facet", "party": "party_facet",
+                 "year": "year", "asker": "asker_facet"}
+GROUP_COLUMN = "group_key"
+DATE_COLUMNS = ("date_answered", "date_tabled")
+YEAR_FIELDS = {"date_answered": "year", "date_tabled": "year_tabled"}
+ATTACHMENTS_FIELD = "has_attachments"
+DATED_FIELD = "dated"  # "1" when the answer has a date answered: feeds filter on it with one term
 
 
 # Words split at dots, slashes and underscores ("www.gov.uk" is three words, as in
@@ -66,6 +91,7 @@ def build_schema() -> fields.Schema:
         dept=fields.TEXT(analyzer=english),
         asker=fields.TEXT(analyzer=exact_analyzer()),
         answerer=fields.TEXT(analyzer=exact_analyzer()),
+        party=fields.TEXT(analyzer=exact_analyzer()),
         dept_facet=fields.ID(sortable=True),
         house_facet=fields.ID(sortable=True),
         party_facet=fields.ID(sortable=True),
@@ -83,9 +109,17 @@ def build_schema() -> fields.Schema:
     )
 
 
+def default_fields(schema) -> tuple[str, ...]:
+    """The default fields `schema` has: an index built before `PEOPLE_FIELD` searches the texts only."""
+    return tuple(name for name in DEFAULT_FIELDS if name in schema)
+
+
 def document_from_answer(answer: Answer) -> dict:
     """Return the fields to index for one answer (missing values are left out)."""
     asker, answerer = answer.asking_member, answer.answering_member
+    # Answering body, then department if it differs: in that order in every process
+    # (a set's order changes with the hash seed, and with it the words' positions).
+    dept = " ".join(dict.fromkeys(filter(None, (answer.answering_body, answer.department))))
     doc = {
         "id": str(answer.id),
         "uin": answer.uin,
@@ -94,11 +128,11 @@ def document_from_answer(answer: Answer) -> dict:
         "question": answer.question_text,
         "answer": answer.answer_text,
         "exact": "\n".join(filter(None, (answer.heading, answer.question_text, answer.answer_text))),
-        # Answering body, then department if it differs: in that order in every process
-        # (a set's order changes with the hash seed, and with it the words' positions).
-        "dept": " ".join(dict.fromkeys(filter(None, (answer.answering_body, answer.department)))),
+        "dept": dept,
         "asker": asker.name if asker else None,
         "answerer": answerer.name if answerer else None,
+        "party": asker.party if asker else None,
+        PEOPLE_FIELD: "\n".join(filter(None, (asker and asker.name, answerer and answerer.name, dept))),
         "dept_facet": answer.department,
         "house_facet": answer.house,
         "party_facet": asker.party if asker else None,
@@ -106,7 +140,7 @@ def document_from_answer(answer: Answer) -> dict:
         "answerer_facet": answerer.name if answerer else None,
         "year": str(answer.date_answered.year) if answer.date_answered else None,
         "group_key": group_key(answer),
-        "dated": "1" if answer.date_answered else "0",
+        DATED_FIELD: "1" if answer.date_answered else "0",
         "year_tabled": str(answer.date_tabled.year) if answer.date_tabled else None,
         "status": " ".join(status_tags(answer)),
         "has_attachments": bool(answer.attachments),

@@ -17,24 +17,33 @@ from functools import partial
 from html import escape
 from pathlib import Path
 
-from whoosh import scoring
+from whoosh import query, scoring
 
 from .answer_html import mark_words_in_html
 from .cache import GenerationCache
 from .collecting import Collected, collect
 from .damage import opening_index
 from .errors import QueryError
-from .facets import FACET_COLUMNS, SearcherTables, SegmentArrays
-from .filters import FILTER_FIELDS, STATUSES, with_cached_filters
+from .facets import SearcherTables, SegmentArrays
+from .filters import STATUSES, FilterMiss, FilterPlan, ValueIndex, plan_filters, with_cached_filters
 from .index import live_build, open_live_index, read_index_state
 from .query import (
     bound_expansions,
     highlight_words,
     parse_user_query,
+    typed_uins,
+    uin_query,
     with_proximity,
 )
 from .records import Answer
-from .schema import DEFAULT_FIELDS, answer_from_stored, english_analyzer
+from .related import ranked_related
+from .schema import (
+    FACET_COLUMNS,
+    FILTER_FIELDS,
+    answer_from_stored,
+    default_fields,
+    english_analyzer,
+)
 from .snippets import SNIPPET_CHARS, passages, snippet_analyzer
 from .spelling import suggest_spelling
 from .weighting import CachedLengthBM25F
@@ -51,8 +60,9 @@ FACETS = FACET_COLUMNS
 CACHED_MATCHINGS = 256
 CACHED_HITS = 5 * PAGE_SIZE
 RELATED = 5
-# BM25F as tuned by bench/known_item.py against SQLite FTS5 (see its results file).
+# BM25F with Whoosh's default B and K1 (bench/known_item.py measures the ranking; it tuned nothing).
 WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
+SUGGEST_BELOW = 5  # a query finding fewer answers than this gets a spelling suggestion, if any
 
 
 @dataclass(frozen=True)
@@ -96,15 +106,6 @@ class MarkedAnswer:
     original_answer_html: str
 
 
-@dataclass(frozen=True)
-class FilterMiss:
-    """A filter value that matches nothing in the index, with the closest values it holds."""
-
-    name: str
-    value: str
-    suggestions: tuple[str, ...] = ()
-
-
 @dataclass
 class SearchResults:
     request: SearchRequest
@@ -117,6 +118,8 @@ class SearchResults:
     suggestion: str | None = None
     # Filter values that matched nothing (e.g. a misspelt department), for the page to say so.
     filter_misses: list[FilterMiss] = field(default_factory=list)
+    # What each filter value typed matched: ("dept", "dhsc") -> ("Department of Health and Social Care",)
+    filter_matches: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -154,6 +157,7 @@ class SearchIndex:
             understood=matching.understood, notice=matching.notice,
             facets={name: matching.found.facets.get(name, []) for name in FACETS},
             seconds=time.monotonic() - started, suggestion=matching.suggestion,
+            filter_misses=list(matching.plan.misses), filter_matches=dict(matching.plan.matched),
         )
 
     def _matching(self, searcher, request: SearchRequest) -> _Matching:
@@ -164,22 +168,36 @@ class SearchIndex:
         cached = self._matchings.get(identity, key)
         if cached is not None and (needed <= len(cached.found.docnums) or cached.found.complete):
             return cached
-        parsed = parse_user_query(request.q, searcher.schema)
-        user_query = bound_expansions(parsed.query, searcher.reader())
+        parsed, user_query, plan = self._prepared(searcher, request)
         sort = _sort_name(request.sort)
         # The proximity clause only reorders by score: a date sort needs none, and it
         # would still read positions for every match.
         ranked = with_proximity(user_query, request.q) if sort == "relevance" else user_query
-        final, checks = with_cached_filters(ranked, request)
-        found = collect(searcher, self._tables(searcher), final, limit=max(needed, CACHED_HITS),
-                        sort=sort, facets=FACETS, time_limit=self.time_limit,
-                        date_checks=_raw_checks(checks, searcher.schema))
-        matching = _Matching(
-            found=found, understood=parsed.understood, notice=parsed.notice,
-            words=highlight_words(user_query, self._analyzer),
-            suggestion=suggest_spelling(request.q, searcher.reader()) if request.q.strip() else None)
+        found = self._collect(searcher, with_cached_filters(ranked, plan), plan, max(needed, CACHED_HITS),
+                              sort, FACETS)
+        suggestion = None
+        if request.q.strip() and found.total < SUGGEST_BELOW:  # only then: each unknown word walks a lexicon
+            suggestion = suggest_spelling(request.q, searcher.reader())
+        matching = _Matching(found=found, understood=parsed.understood, notice=parsed.notice,
+                             words=highlight_words(user_query, self._analyzer), suggestion=suggestion,
+                             plan=plan)
         self._matchings.put(identity, key, matching)
         return matching
+
+    def _prepared(self, searcher, request: SearchRequest):
+        """The parsed query, the query to run (prefixes bounded, a UIN first) and the filters."""
+        uins = typed_uins(request.q)  # `uin 51639`: the number is still searched as a word, "uin" not
+        parsed = parse_user_query(" ".join(uins) if uins else request.q, searcher.schema)
+        user_query = bound_expansions(parsed.query, searcher.reader())
+        if uins:
+            user_query = query.Or([user_query, uin_query(uins)])
+            parsed = replace(parsed, understood=" OR ".join([parsed.understood, *(f"uin:{u}" for u in uins)]))
+        return parsed, user_query, plan_filters(request, partial(self._value_index, searcher))
+
+    def _collect(self, searcher, final, plan: FilterPlan, limit: int, sort: str, facets):
+        return collect(searcher, self._tables(searcher), final, limit=limit, sort=sort, facets=facets,
+                       time_limit=self.time_limit, date_checks=_raw_checks(plan.date_checks, searcher.schema),
+                       facet_filters=plan.facet_values)
 
     def warm(self) -> None:
         """Read what a first search would (tables, field lengths) now, e.g. as a worker starts.
@@ -192,25 +210,21 @@ class SearchIndex:
         for sort in ("newest", "oldest"):
             tables.warm(sort, FACETS, date_checks=())
         if isinstance(searcher.weighting, CachedLengthBM25F):
-            searcher.weighting.warm(searcher.reader(), DEFAULT_FIELDS)
+            searcher.weighting.warm(searcher.reader(), default_fields(searcher.schema))
 
     def related(self, answer: Answer, limit: int = RELATED) -> list[Answer]:
-        """Answers most like this one (its heading, question and answer as the example)."""
+        """Answers most like this one (its heading, question and answer as the example).
+
+        Each answer once, those on the same subject first (`related.ranked_related`).
+        """
         searcher = self._searcher()
         docnum = searcher.document_number(id=str(answer.id))
         text = " ".join(filter(None, (answer.heading, answer.question_text, answer.answer_text)))
         if docnum is None or not text.strip():
             return []
-        similar = searcher.more_like(docnum, "answer", text=text, top=limit * 2 + 2,
-                                     numterms=25)
-        found, groups = [], {answer.id}
-        for hit in similar:
-            other = answer_from_stored(hit.fields())
-            if other.id in groups or any(g.uin == other.uin for g in answer.grouped_questions):
-                continue
-            groups.add(other.id)
-            found.append(other)
-        return found[:limit]
+        similar = searcher.more_like(docnum, "answer", text=text, top=limit * 4, numterms=25)
+        pairs = ((hit.score, answer_from_stored(hit.fields())) for hit in similar)
+        return ranked_related(answer, pairs, limit)
 
     def iter_answers(self, request: SearchRequest, limit: int) -> tuple[int, Iterator[Answer]]:
         """Match `request` once; return the total and up to `limit` answers in its order.
@@ -221,21 +235,29 @@ class SearchIndex:
         Raises like `search` before returning, so callers can still pick a status.
         """
         searcher = self._searcher()
-        parsed = parse_user_query(request.q, searcher.schema)
-        final, checks = with_cached_filters(bound_expansions(parsed.query, searcher.reader()), request)
-        found = collect(searcher, self._tables(searcher), final, limit=max(1, limit),
-                        sort=_sort_name(request.sort), facets=(), time_limit=self.time_limit,
-                        date_checks=_raw_checks(checks, searcher.schema))
+        _parsed, user_query, plan = self._prepared(searcher, request)
+        found = self._collect(searcher, with_cached_filters(user_query, plan), plan, max(1, limit),
+                              _sort_name(request.sort), ())
         docnums = found.docnums[:max(0, limit)]
         return found.total, (answer_from_stored(searcher.stored_fields(d)) for d in docnums)
 
     def filter_values(self, name: str) -> list[str]:
         """Every value the index holds for filter `name` (e.g. "dept"), for suggestions."""
+        index = self._value_index(self._searcher(), name)
+        return list(index.values) if index else []
+
+    def _value_index(self, searcher, name: str) -> ValueIndex | None:
+        """Filter `name`'s values in this searcher's index, read once per searcher."""
         column = FILTER_FIELDS.get(name)
-        if column is None:
-            return []
-        return sorted(term.decode() if isinstance(term, bytes) else term
-                      for term in self._searcher().lexicon(column))
+        if column is None or column not in searcher.schema:
+            return None
+        local = self._local
+        if getattr(local, "values", None) is None:
+            local.values = {}
+        if name not in local.values:
+            local.values[name] = ValueIndex(term.decode() if isinstance(term, bytes) else term
+                                            for term in searcher.lexicon(column))
+        return local.values[name]
 
     def get_answer(self, question_id: int) -> Answer | None:
         """Return one answer by id, or None when the index does not hold it."""
@@ -297,7 +319,7 @@ class SearchIndex:
             if searcher is not None:
                 searcher.close()
             local.searcher = searcher = fresh
-            local.tables = None
+            local.tables = local.values = None
         return searcher
 
     def _tables(self, searcher) -> SearcherTables:
@@ -322,6 +344,7 @@ class _Matching:
     notice: str | None
     words: frozenset[str]
     suggestion: str | None
+    plan: FilterPlan
 
 
 def _sort_name(sort: str) -> str:

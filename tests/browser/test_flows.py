@@ -54,7 +54,7 @@ def test_refine_by_a_facet(page):
 
 def test_go_to_page_2_and_back(page):
     page.goto("/search?q=department")
-    expect(results_heading(page)).to_contain_text("25 answers")
+    expect(results_heading(page)).to_contain_text("51 answers")  # the word, or a department's name
     pages = page.get_by_role("navigation", name="Pages of results")
     expect(pages.get_by_role("link", name="Page 1")).to_have_attribute("aria-current", "page")
     first_page_titles = result_links(page).all_inner_texts()
@@ -66,7 +66,7 @@ def test_go_to_page_2_and_back(page):
     expect(pages.get_by_role("link", name="Page 2")).to_have_attribute("aria-current", "page")
     expect(pages.get_by_role("link", name="Page 1")).not_to_have_attribute("aria-current", "page")
     second_page_titles = result_links(page).all_inner_texts()
-    assert len(second_page_titles) == 5
+    assert len(second_page_titles) == 20
     assert not set(second_page_titles) & set(first_page_titles)
 
     pages.get_by_role("link", name="Previous page").click()
@@ -154,12 +154,12 @@ def test_pages_work_without_javascript(browser, server_url):
         page.goto("/")
         page.get_by_role("searchbox", name="Search written answers").fill("department")
         page.get_by_role("button", name="Search").click()
-        expect(results_heading(page)).to_contain_text("25 answers")
+        expect(results_heading(page)).to_contain_text("51 answers")
         page.get_by_role("link", name="Next page").click()
         expect(page).to_have_url(re.compile(r"page=2"))
         page.get_by_role("complementary", name="Refine results").get_by_role(
             "link", name="Lords", exact=True).click()
-        expect(results_heading(page)).to_contain_text("1 answer")
+        expect(results_heading(page)).to_contain_text("3 answers")
         result_links(page).first.click()
         expect(page.get_by_role("region", name="Answer", exact=True)).to_be_visible()
     finally:
