@@ -124,3 +124,10 @@ def test_filters_count_in_the_disclosure_and_the_panel_stays_closed(client):
     panel = soup.select_one("aside details.refine-panel")
     assert panel.summary.get_text(strip=True) == "Filters (2)" and not panel.has_attr("open")
     assert len(soup.select("aside .chips a.chip")) == 3  # two filters and "Clear all filters"
+
+
+def test_a_typed_acronym_marks_the_department_it_stands_for_as_chosen(client):
+    soup = soup_of(client, "/search?q=&dept=dhsc")
+    active = facet(soup, "Department").select_one('[aria-current="true"]')
+    assert active is not None and "Department of Health and Social Care" in active.get_text(" ")
+    assert parse_qs(urlsplit(active["href"]).query).get("dept") is None  # removing it drops the typed value

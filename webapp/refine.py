@@ -117,13 +117,18 @@ def active_chips(search_request) -> list[Chip]:
     return chips
 
 
-def facet_lists(facets: dict[str, list[tuple[str, int]]], search_request) -> list[Facet]:
+def facet_lists(facets: dict[str, list[tuple[str, int]]], search_request,
+                matches: dict[tuple[str, str], tuple[str, ...]] | None = None) -> list[Facet]:
     """Each facet's values with counts, years newest first; a chosen value is always shown.
 
     Another value's link replaces the chosen one (Commons -> Lords in one click), so the
-    page relies on the counts being made without the facet's own filter.
+    page relies on the counts being made without the facet's own filter. `matches`
+    (typed value -> stored values, `SearchResults.filter_matches`) marks what a typed
+    `dhsc` or `smyth` stood for as chosen too.
     """
     chosen = {(name, value.casefold()): value for name, value in search_request.filters}
+    for (name, typed), stored in (matches or {}).items():
+        chosen.update({(name, value.casefold()): typed for value in stored})
     lists = []
     for name, label in FACETS:
         pairs = facets.get(name) or []

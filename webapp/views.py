@@ -53,7 +53,8 @@ def render_results(search_request, results):
     chips = active_chips(search_request)
     return render_template(
         "search.html", results=results, search_request=search_request, chips=chips,
-        facets=facet_lists(results.facets, search_request), bars=year_bars(results.years),
+        facets=facet_lists(results.facets, search_request, results.filter_matches),
+        bars=year_bars(results.years),
         filter_values={name: search_index().filter_values(name) for name in SUGGESTED_FILTERS},
         few_results=FEW_RESULTS, statuses=STATUSES, stats=_stats_or_none())
 
