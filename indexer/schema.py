@@ -23,7 +23,7 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-from .analysis import MemoAnalyzer
+from .engine.analysis import MemoAnalyzer
 from .records import Answer, answer_from_dict, answer_to_dict
 
 # Field prefixes a person may type in the search box, and the field each searches.

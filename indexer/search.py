@@ -23,10 +23,11 @@ from .answer_html import mark_words_in_html
 from .cache import GenerationCache
 from .collecting import Collected, collect
 from .damage import opening_index
+from .engine.weighting import CachedLengthBM25F
 from .errors import QueryError
 from .facets import FACET_COLUMNS, SearcherTables, SegmentArrays
 from .filters import FILTER_FIELDS, STATUSES, with_cached_filters
-from .index import live_build, open_live_index, read_index_state
+from .live import live_build, open_live_index, read_index_state
 from .query import (
     bound_expansions,
     highlight_words,
@@ -37,7 +38,6 @@ from .records import Answer
 from .schema import DEFAULT_FIELDS, answer_from_stored, english_analyzer
 from .snippets import SNIPPET_CHARS, passages, snippet_analyzer
 from .spelling import suggest_spelling
-from .weighting import CachedLengthBM25F
 
 __all__ = ["FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex", "SearchRequest",
            "SearchResults", "Hit", "MarkedAnswer", "FilterMiss"]

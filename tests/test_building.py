@@ -22,7 +22,8 @@ from whoosh.analysis import CompositeAnalyzer
 from whoosh.writing import SegmentWriter
 
 from bench import corpus
-from indexer import building, store
+from indexer import store
+from indexer.engine import building
 from indexer.index import _document_from_path, live_build, open_live_index, rebuild_index
 from indexer.normalize import answer_from_record
 from indexer.schema import build_schema, english_analyzer, exact_analyzer

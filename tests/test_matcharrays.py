@@ -17,12 +17,12 @@ import pytest
 from whoosh import formats, query
 
 from bench import corpus
-from indexer import matcharrays
+from indexer.engine import matcharrays
+from indexer.engine.weighting import CachedLengthBM25F
 from indexer.index import open_live_index, rebuild_index, update_index
 from indexer.query import bound_expansions, parse_user_query, with_proximity
 from indexer.schema import answer_from_stored
 from indexer.search import WEIGHTING
-from indexer.weighting import CachedLengthBM25F
 
 SIZE, SEED = 1500, 5
 

@@ -204,7 +204,7 @@ def test_a_slow_search_is_stopped_by_the_time_limit(corpus_index, monkeypatch, i
     import threading
     import time
 
-    from indexer import matcharrays
+    from indexer.engine import matcharrays
     from indexer.errors import QueryTooComplex
 
     _, index_dir = corpus_index

@@ -94,3 +94,4 @@ class MemoAnalyzer(CompositeAnalyzer):
         term = out[0] if out else _STOPPED
         self._memo[word] = term
         return term
+

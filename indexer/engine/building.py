@@ -30,10 +30,10 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
+from ..progress import Meter
+from ..settings import load_settings
 from .analysis import MemoAnalyzer
 from .posting_pool import InMemoryPostingPool
-from .progress import Meter
-from .settings import load_settings
 
 MIN_RUN = 5000  # fewer records than this per process are not worth a process
 MAX_RUN = 250_000  # records whose postings one process holds in memory at once
