@@ -95,3 +95,8 @@ class MemoAnalyzer(CompositeAnalyzer):
         self._memo[word] = term
         return term
 
+
+# Every index's table of contents pickles its schema, and so this class by module
+# path: keep the path indexes have always named, so indexes written before and after
+# the move into `indexer.engine` open with either code (`indexer/analysis.py`).
+MemoAnalyzer.__module__ = "indexer.analysis"
