@@ -67,8 +67,8 @@ def check_whoosh_version(found=None) -> None:
     if found != WHOOSH_VERSION:
         wanted, got = (".".join(map(str, v)) for v in (WHOOSH_VERSION, found))
         raise WhooshVersionError(
-            f"wrans needs Whoosh {wanted} exactly (it reads Whoosh's internals), "
-            f"but Whoosh {got} is installed: run `pip install Whoosh=={wanted}`")
+            f"Whoosh {got} is installed, but wrans reads Whoosh's internals and needs "
+            f"exactly {wanted}: run `pip install Whoosh=={wanted}`")
 
 
 check_whoosh_version()

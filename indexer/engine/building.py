@@ -17,8 +17,12 @@ flush time: `FastSegmentWriter` reads each field's length column once instead.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,6 +42,8 @@ from .posting_pool import InMemoryPostingPool
 MIN_RUN = 5000  # fewer records than this per process are not worth a process
 MAX_RUN = 250_000  # records whose postings one process holds in memory at once
 PROGRESS_EVERY = 200  # records a worker writes between updates of the shared counter
+PARENT_POLL_SECONDS = 0.5  # how often a worker checks, where Linux cannot tell it, that its parent lives
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 ToDocument = Callable[[Path], "dict | None"]
 
@@ -198,8 +204,8 @@ def _write_runs_in_processes(folder, runs, to_document, writer_options, procs, m
     context = multiprocessing.get_context("fork")
     counter = context.Value("q", 0)
     # One run per process, so each run's postings go back to the system with its process.
-    with context.Pool(max(1, min(procs, len(runs))), initializer=_remember_counter,
-                      initargs=(counter,), maxtasksperchild=1) as pool:
+    with context.Pool(max(1, min(procs, len(runs))), initializer=_start_worker,
+                      initargs=(counter, os.getpid()), maxtasksperchild=1) as pool:
         pending = [pool.apply_async(_write_run_in_worker, (folder, run, to_document, writer_options))
                    for run in runs]
         while not all(p.ready() for p in pending):
@@ -215,9 +221,43 @@ def _write_runs_in_processes(folder, runs, to_document, writer_options, procs, m
 _counter = None
 
 
-def _remember_counter(counter) -> None:
+def _start_worker(counter, parent_pid: int) -> None:
+    """Pool initializer: keep the shared progress counter, and end with the parent."""
     global _counter
     _counter = counter
+    _die_with_parent(parent_pid)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """End this worker as soon as the rebuild that started it is gone.
+
+    A parent killed with -9 cannot stop its pool: its workers would go on writing
+    into a build directory the next rebuild deletes, holding the run lock they
+    inherited, so that next rebuild could not even start. Linux kills the worker
+    when its parent dies (PR_SET_PDEATHSIG); elsewhere, and for a parent that died
+    before that was set, a thread polls the parent's pid.
+    """
+    _kill_me_with_parent()
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="watch-parent", daemon=True).start()
+
+
+def _kill_me_with_parent() -> bool:
+    """Ask Linux for SIGKILL when the parent dies; False where that cannot be asked."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 def _write_run_in_worker(folder, run, to_document, writer_options):
