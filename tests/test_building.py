@@ -202,7 +202,7 @@ def test_workers_watch_their_parent_where_the_kernel_cannot_tell_them(tmp_path_f
     """Without PR_SET_PDEATHSIG (not Linux), the workers' own watch ends them within 2 s."""
     large = large_index(tmp_path_factory)
     code = ("import sys; from pathlib import Path; from indexer.engine import building; "
-            "building._kill_me_with_parent = lambda: False; from indexer.index import rebuild_index; "
+            "building._ask_for_parent_death_signal = lambda: False; from indexer.index import rebuild_index; "
             "rebuild_index(Path(sys.argv[1]), Path(sys.argv[2]), procs=2)")
     index_dir = tmp_path / "index"
     killed = kill_once_busy([sys.executable, "-c", code, str(large.data_dir), str(index_dir)],

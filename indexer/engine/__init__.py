@@ -24,6 +24,7 @@ Private Whoosh names relied on, by module:
   `_blocklength`, `_length` (bytes of postings, sometimes a 1-tuple) and
   `_next_block`; `ListMatcher._ids`, `_i`, `_weights`, `_all_weights`, `_scorer`;
   `FilterMatcher._ids`, `_exclude`; `ConstantScoreWrapperMatcher._score`;
+  `InverseMatcher.missing` (to drop the deleted document 2.7.4 lets through);
   `BM25FScorer`'s `idf`, `avgfl`, `B`, `K1`; `_Near` and `_near_mask` redo
   `SpanNear2Matcher` (its `ms`, `slop`, `mindist`, `child` and the span logic of
   its `_get_spans`); and the bytes of `formats.Positions.encode` (a 4-byte count,

@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from whoosh import formats
@@ -44,6 +45,7 @@ MAX_RUN = 250_000  # records whose postings one process holds in memory at once
 PROGRESS_EVERY = 200  # records a worker writes between updates of the shared counter
 PARENT_POLL_SECONDS = 0.5  # how often a worker checks, where Linux cannot tell it, that its parent lives
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+PARENT_DEATH_SIGNAL = signal.SIGUSR1  # handled (not SIGKILL): see _on_parent_death_signal
 
 ToDocument = Callable[[Path], "dict | None"]
 
@@ -233,25 +235,37 @@ def _die_with_parent(parent_pid: int) -> None:
 
     A parent killed with -9 cannot stop its pool: its workers would go on writing
     into a build directory the next rebuild deletes, holding the run lock they
-    inherited, so that next rebuild could not even start. Linux kills the worker
+    inherited, so that next rebuild could not even start. Linux signals the worker
     when its parent dies (PR_SET_PDEATHSIG); elsewhere, and for a parent that died
-    before that was set, a thread polls the parent's pid.
+    before that was asked, a thread polls the parent's pid.
     """
-    _kill_me_with_parent()
+    signal.signal(PARENT_DEATH_SIGNAL, partial(_on_parent_death_signal, parent_pid))
+    _ask_for_parent_death_signal()
     if os.getppid() != parent_pid:
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent_pid,), name="watch-parent", daemon=True).start()
 
 
-def _kill_me_with_parent() -> bool:
-    """Ask Linux for SIGKILL when the parent dies; False where that cannot be asked."""
+def _ask_for_parent_death_signal() -> bool:
+    """Ask Linux for PARENT_DEATH_SIGNAL when the parent dies; False where that cannot be asked."""
     if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        return libc.prctl(PR_SET_PDEATHSIG, PARENT_DEATH_SIGNAL, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
+
+
+def _on_parent_death_signal(parent_pid: int, signum, frame) -> None:
+    """Exit if the parent is gone; not if only the pool thread that forked this worker is.
+
+    Linux sends the signal when the forking *thread* ends, and the pool forks
+    replacement workers from a thread that ends with the pool. Killed then, an idle
+    worker would die holding the pool's queue lock and hang the parent's cleanup.
+    """
+    if os.getppid() != parent_pid:
+        os._exit(1)
 
 
 def _watch_parent(parent_pid: int) -> None:
