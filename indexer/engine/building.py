@@ -13,6 +13,8 @@ A run's postings are sorted in memory (`BuildSegmentWriter`, `posting_pool`),
 about 10 KB per answer until its segment is written: MAX_RUN caps that at ~2.6 GB
 a process. Writers also skip Whoosh's per-posting read-back of field lengths at
 flush time: `FastSegmentWriter` reads each field's length column once instead.
+Each worker watches its parent (`_die_with_parent`), so a rebuild killed with -9
+takes its workers with it.
 """
 
 from __future__ import annotations
