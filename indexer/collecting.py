@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from whoosh.collectors import Collector, TimeLimit
 
-from . import matcharrays
+from .engine import matcharrays
 from .errors import SearchTimedOut
 from .facets import as_numpy
 

@@ -14,7 +14,8 @@
     │   ├── QueryTooComplex     over the length, term, wildcard or time budget
     │   │   └── SearchTimedOut  ran past the time limit: 503, it may pass when less busy
     │   └── BadParameter        a filter, page or sort value that makes no sense
-    └── Overloaded              this process already runs its most searches at once: 503
+    ├── Overloaded              this process already runs its most searches at once: 503
+    └── WhooshVersionError      the installed Whoosh is not the one `indexer.engine` is written for
 
 Each class carries `status`, the HTTP status the web app answers with; the 503s
 also carry `retry_after`, the seconds a client should wait before trying again.
@@ -90,3 +91,7 @@ class Overloaded(WransError):
 
     status = 503
     retry_after = 5
+
+
+class WhooshVersionError(WransError):
+    """`indexer.engine` relies on Whoosh's private internals: one version only (its docstring)."""

@@ -11,7 +11,8 @@ until the swap, and a killed rebuild leaves the old one live. Incremental runs
 write in place with one writer and one commit: the ids the change journal names
 since the last run (`journal.py`), or with `check`, a sweep of the whole data dir.
 Every writer uses non-compound segments (DESIGN.md: compound files cost each
-reader a private copy of the terms).
+reader a private copy of the terms). Readers find the live index with `live.py`,
+which this module re-exports.
 """
 
 from __future__ import annotations
@@ -28,16 +29,16 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.query import Term
 
-from . import building, journal, store
-from .errors import IndexCorrupt, IndexMissing, StoreError
+from . import journal, store
+from .engine import building
+from .errors import StoreError
+from .live import LIVE, STATE, index_exists, live_build, open_live_index, read_index_state
 from .normalize import answer_from_record
 from .schema import build_schema, document_from_answer
 
 log = logging.getLogger(__name__)
 
-LIVE = "live"
 BUILDS = "builds"
-STATE = "state"
 WRITER_OPTIONS = {"compound": False, "limitmb": 256, "timeout": 60.0}
 
 
@@ -53,38 +54,6 @@ class IndexReport:
     def summary(self) -> str:
         return (f"index {self.mode}: {self.indexed} indexed, {self.removed} removed, "
                 f"{self.skipped} skipped, {self.documents} documents, {self.seconds:.2f}s")
-
-
-def live_build(index_dir: Path) -> Path:
-    """Return the build directory the live symlink points at, or raise IndexMissing."""
-    link = Path(index_dir) / LIVE
-    target = Path(os.path.realpath(link))
-    if not link.is_symlink() or not target.is_dir():
-        raise IndexMissing(index_dir)
-    return target
-
-
-def open_live_index(index_dir: Path, tries: int = 3):
-    """Open the live index, retrying briefly because a commit may be renaming its TOC."""
-    build = live_build(index_dir)
-    for attempt in range(tries):
-        try:
-            return whoosh_index.open_dir(str(build))
-        except whoosh_index.EmptyIndexError as exc:
-            raise IndexCorrupt(build, exc) from exc
-        except (OSError, ValueError, EOFError) as exc:
-            if attempt == tries - 1:
-                raise IndexCorrupt(build, exc) from exc
-            time.sleep(0.05)
-    raise AssertionError("unreachable")
-
-
-def index_exists(index_dir: Path) -> bool:
-    try:
-        live_build(index_dir)
-    except IndexMissing:
-        return False
-    return True
 
 
 def rebuild_index(data_dir: Path, index_dir: Path, procs: int | None = None, **state) -> IndexReport:
@@ -228,10 +197,6 @@ def ids_with_status(index_dir: Path, status: str) -> list[int]:
             return sorted(int(searcher.stored_fields(n)["id"]) for n in docnums)
     finally:
         ix.close()
-
-
-def read_index_state(index_dir: Path) -> dict:
-    return store.read_state(Path(index_dir), STATE)
 
 
 def _write_state(index_dir: Path, watermark_ns: int, documents: int, **extra) -> None:

@@ -26,7 +26,7 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-from .analysis import MemoAnalyzer
+from .engine.analysis import MemoAnalyzer
 from .records import Answer, answer_from_dict, answer_to_dict
 
 # The one table of index field names, by the role each plays.

@@ -23,10 +23,11 @@ from .answer_html import mark_words_in_html
 from .cache import GenerationCache
 from .collecting import Collected, collect
 from .damage import opening_index
+from .engine.weighting import CachedLengthBM25F
 from .errors import QueryError
 from .facets import SearcherTables, SegmentArrays
 from .filters import STATUSES, FilterMiss, FilterPlan, ValueIndex, plan_filters, with_cached_filters
-from .index import live_build, open_live_index, read_index_state
+from .live import live_build, open_live_index, read_index_state
 from .query import (
     bound_expansions,
     highlight_words,
@@ -46,7 +47,6 @@ from .schema import (
 )
 from .snippets import SNIPPET_CHARS, passages, snippet_analyzer
 from .spelling import suggest_spelling
-from .weighting import CachedLengthBM25F
 
 __all__ = ["FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex", "SearchRequest",
            "SearchResults", "Hit", "MarkedAnswer", "FilterMiss"]

@@ -22,13 +22,15 @@ from whoosh.analysis import CompositeAnalyzer
 from whoosh.writing import SegmentWriter
 
 from bench import corpus
-from indexer import building, store
+from indexer import store
+from indexer.engine import building
 from indexer.index import _document_from_path, live_build, open_live_index, rebuild_index
 from indexer.normalize import answer_from_record
 from indexer.schema import build_schema, english_analyzer, exact_analyzer
 from indexer.search import SearchIndex, SearchRequest
 
 from .conftest import SAMPLE_DIR
+from .support.large_index import kill_once_busy, large_index
 
 TEXTS = [
     "The Government is working with the French authorities to tackle criminal gangs.",
@@ -193,6 +195,21 @@ def test_the_first_failing_process_stops_the_others(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="disk on fire"):
         rebuild_index(SAMPLE_DIR, tmp_path / "index", procs=2)
     assert time.monotonic() - started < 20
+
+
+@pytest.mark.slow
+def test_workers_watch_their_parent_where_the_kernel_cannot_tell_them(tmp_path_factory, tmp_path):
+    """Without PR_SET_PDEATHSIG (not Linux), the workers' own watch ends them within 2 s."""
+    large = large_index(tmp_path_factory)
+    code = ("import sys; from pathlib import Path; from indexer.engine import building; "
+            "building._ask_for_parent_death_signal = lambda: False; from indexer.index import rebuild_index; "
+            "rebuild_index(Path(sys.argv[1]), Path(sys.argv[2]), procs=2)")
+    index_dir = tmp_path / "index"
+    killed = kill_once_busy([sys.executable, "-c", code, str(large.data_dir), str(index_dir)],
+                            {**os.environ, "WRANS_INDEX_DIR": str(index_dir)})
+    print(f"\n{killed.describe()}")
+    assert len(killed.workers) == 2
+    assert killed.gone_after is not None and killed.gone_after < 2.0, killed.describe()
 
 
 def _build_in_fresh_process(data_dir: Path, index_dir: Path, hash_seed: str) -> dict[str, str]:

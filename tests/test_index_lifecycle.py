@@ -19,6 +19,7 @@ from indexer.lock import run_lock
 from indexer.search import SearchIndex, SearchRequest
 
 from .conftest import SAMPLE_DIR
+from .support.large_index import SIZE, large_index
 
 
 def wrans(*args, env, check=True, **popen):
@@ -123,6 +124,29 @@ def test_kill_9_during_a_rebuild_leaves_a_working_index(data_dir, tmp_path):
     assert json.loads(wrans("stats", env=env).stdout)["documents"] == 3073
     builds = sorted(p.name for p in (index_dir / BUILDS).iterdir())
     assert builds == sorted([old_build.name, live_build(index_dir).name])  # the half build is gone
+
+
+@pytest.mark.slow
+def test_kill_9_of_a_two_process_rebuild_takes_its_workers_down(tmp_path_factory):
+    """`wrans index --rebuild` over SIZE records (two processes) killed with -9 once both
+    workers write: they end within 2 s, nothing of it runs on, the next rebuild succeeds.
+
+    The large index is built that way (tests/support/large_index.py); `pytest -s`
+    prints what ran and how long it took to go.
+    """
+    large = large_index(tmp_path_factory)
+    killed = large.killed
+    print(f"\n{killed.describe()}\nthe next `wrans index --rebuild`: exit {large.rebuild.returncode} "
+          f"in {large.rebuild_seconds:.1f}s")
+    assert len(killed.workers) == 2
+    assert all("indexer.cli -q index --rebuild" in cmd for cmd in killed.workers.values())
+    assert killed.gone_after is not None and killed.gone_after < 2.0, killed.describe()
+    assert large.rebuild.returncode == 0, large.rebuild.stderr
+    assert [p.name for p in (large.index_dir / BUILDS).iterdir()] == [live_build(large.index_dir).name]
+    stats = json.loads(wrans("stats", env=large.env).stdout)
+    assert stats["documents"] == SIZE
+    found = json.loads(wrans("search", "department", "--json", env=large.env).stdout)
+    assert found["total"] > 0 and found["results"]
 
 
 def test_a_second_run_exits_at_once_while_one_holds_the_lock(tmp_path):

@@ -1,28 +1,36 @@
 """`matcharrays` against Whoosh stepping the same matcher trees, bit for bit.
 
-The index: 1,500 generated answers in two segments, the second rewriting 150 of
-them (so the first has deleted documents). For each query, every segment's
-matcher is stepped the way Whoosh's collectors step it; the arrays must hold the
-same document numbers and exactly the same float scores (==, not approx), with
-Whoosh's own OR matchers for small segments and with the binary unions it builds
-for segments over 5,000 documents.
+The indexes: 1,500 generated answers in two segments, the second rewriting 150
+of them (so the first has deleted documents); and the session's large index
+(tests/support/large_index.py: 10,002 answers written by a two-process rebuild,
+then an update, so three segments, two of them over 5,000 documents). For each
+query, every segment's matcher is stepped the way Whoosh's collectors step it;
+the arrays must hold the same document numbers and exactly the same float scores
+(==, not approx), with Whoosh's own OR matchers for small segments and with the
+binary unions it builds for segments over 5,000 documents.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import numpy as np
 import pytest
 from whoosh import formats, query
+from whoosh.matching import FilterMatcher
 
 from bench import corpus
-from indexer import matcharrays
+from bench.plain_filters import with_filters
+from indexer.engine import matcharrays
+from indexer.engine.weighting import CachedLengthBM25F
 from indexer.index import open_live_index, rebuild_index, update_index
 from indexer.query import bound_expansions, parse_user_query, with_proximity
 from indexer.schema import answer_from_stored
-from indexer.search import WEIGHTING
-from indexer.weighting import CachedLengthBM25F
+from indexer.search import WEIGHTING, SearchRequest
+
+from .support.large_index import large_index
+from .support.whoosh_oracle import fix_stepping
 
 SIZE, SEED = 1500, 5
 
@@ -37,11 +45,19 @@ def index_dir(tmp_path_factory):
     return index_dir
 
 
+@pytest.fixture(scope="module")
+def large_index_dir(tmp_path_factory):
+    large = large_index(tmp_path_factory)
+    assert large.rebuild.returncode == 0, large.rebuild.stderr
+    return large.index_dir
+
+
 def _words(searcher) -> list[str]:
     """Answer words in about 50 %, 20 %, 5 % and 1 % of the answers."""
     terms = [(searcher.doc_frequency("answer", t), t.decode()) for t in searcher.lexicon("answer")]
     terms = [(df, t) for df, t in terms if t.isalpha() and len(t) > 3]
-    return [min(terms, key=lambda term: abs(term[0] - share * SIZE))[1] for share in (0.5, 0.2, 0.05, 0.01)]
+    size = searcher.doc_count()
+    return [min(terms, key=lambda term: abs(term[0] - share * size))[1] for share in (0.5, 0.2, 0.05, 0.01)]
 
 
 def _phrases(searcher) -> list[str]:
@@ -65,6 +81,15 @@ def _queries(searcher) -> list[query.Query]:
     out.append(query.And([out[0], query.ConstantScoreQuery(dept, 0.0)]))  # a filter, as /search adds
     out.append(query.Require(out[2], query.Term("answer", common)))
     out.append(query.Or([query.Term("answer", common, boost=3.0), query.Term("heading", middle)], boost=0.5))
+    out.append(query.Or([query.ConstantScoreQuery(query.Term("answer", middle), 2.5),
+                         query.Term("answer", rare)]))
+    out.append(query.Require(query.Term("answer", middle), query.Not(query.Term("answer", rare))))
+    for text in (f"NOT {middle}", f"{middle} AND NOT {common}"):  # Whoosh's InverseMatcher, stepped
+        out.append(parse_user_query(text, searcher.schema).query)
+    for request in (SearchRequest(filters=(("house", "Lords"),)),  # filters alone, as plain Whoosh clauses
+                    SearchRequest(filters=(("dept", dept.text), ("year", "2019"), ("year", "2020"))),
+                    SearchRequest(answered_from=dt.date(2016, 3, 14), answered_to=dt.date(2018, 8, 2))):
+        out.append(with_filters(query.Every(), request))
     return out
 
 
@@ -83,10 +108,26 @@ def _stepped(searcher, q, context) -> tuple[list[int], list[float | None]]:
 @pytest.mark.parametrize("scored", [True, False])
 def test_arrays_hold_exactly_what_whoosh_steps(index_dir, monkeypatch, or_matcher, scored):
     monkeypatch.setattr(query.Or, "matcher_type", or_matcher)
+    fix_stepping(monkeypatch)
+    segments, matching = _compare_with_stepping(index_dir, scored)
+    assert segments == 2 and matching >= 25  # of 28 queries: they match real documents
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scored", [True, False])
+def test_arrays_hold_exactly_what_whoosh_steps_on_a_large_index(large_index_dir, monkeypatch, scored):
+    """Whoosh's own choice of matchers, which for segments over 5,000 documents are unions."""
+    fix_stepping(monkeypatch)
+    segments, matching = _compare_with_stepping(large_index_dir, scored)
+    assert segments == 3 and matching >= 25
+
+
+def _compare_with_stepping(index_dir, scored: bool) -> tuple[int, int]:
+    """Compare every query's arrays with Whoosh's stepping; return (segments, queries matching)."""
     ix = open_live_index(index_dir)
     weighting = CachedLengthBM25F(B=WEIGHTING.B, K1=WEIGHTING.K1)
     with ix.searcher(weighting=weighting) as searcher:
-        assert len(searcher.leaf_searchers()) == 2 and searcher.reader().has_deletions()
+        assert searcher.reader().has_deletions()
         context = searcher.context() if scored else searcher.context(weighting=None)
         nonempty = 0
         for q in _queries(searcher):
@@ -98,7 +139,47 @@ def test_arrays_hold_exactly_what_whoosh_steps(index_dir, monkeypatch, or_matche
             else:
                 assert found.scores is None
             nonempty += len(expected_ids) > 0
-        assert nonempty >= 18  # the queries match real documents
+        return len(searcher.leaf_searchers()), nonempty
+
+
+def test_whoosh_lets_the_first_match_of_an_and_not_through(index_dir):
+    """Stock 2.7.4 stepping of `a -b` keeps `a`'s first match in a segment when `b` starts
+    earlier and holds it (tests/support/whoosh_oracle.py); the arrays leave it out."""
+    ix = open_live_index(index_dir)
+    with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
+        first_segment = searcher.leaf_searchers()[0][0]
+        words = [t.decode() for t in searcher.lexicon("answer") if t.isalpha()
+                 and 20 < searcher.doc_frequency("answer", t) < 500]
+        docs = {w: sorted(query.Term("answer", w).docs(first_segment)) for w in words[:80]}
+        a, b = next((a, b) for a in docs for b in docs
+                    if docs[b][0] < docs[a][0] and docs[a][0] in docs[b])
+        q = query.AndNot(query.Term("answer", a), query.Term("answer", b))
+        with_a, with_b = (set(query.Term("answer", w).docs(searcher)) for w in (a, b))
+        truth = sorted(with_a - with_b)
+        stepped = _stepped(searcher, q, searcher.context())[0]
+        found = matcharrays.all_matches(searcher, q, searcher.context(), tick=lambda: None)
+    assert docs[a][0] in stepped and docs[a][0] not in truth
+    assert found.ids.tolist() == truth
+
+
+def test_whoosh_returns_a_deleted_document_for_a_not_alone(index_dir):
+    """Stock 2.7.4 stepping of `NOT x` returns the deleted document right after `x`'s last
+    match (tests/support/whoosh_oracle.py); the arrays leave it out."""
+    ix = open_live_index(index_dir)
+    with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
+        reader = searcher.reader()
+        first_segment = searcher.leaf_searchers()[0][0]
+        last = {t.decode(): max(query.Term("answer", t.decode()).docs(first_segment), default=-2)
+                for t in searcher.lexicon("answer") if t.isalpha()}
+        word = next(w for w, n in last.items() if 0 <= n < first_segment.doc_count_all() - 1
+                    and reader.is_deleted(n + 1))
+        q = query.Not(query.Term("answer", word))
+        stepped = _stepped(searcher, q, searcher.context())[0]
+        found = matcharrays.all_matches(searcher, q, searcher.context(), tick=lambda: None)
+        with_word = set(query.Term("answer", word).docs(searcher))
+        truth = [n for n in range(reader.doc_count_all()) if not reader.is_deleted(n) and n not in with_word]
+    assert last[word] + 1 in stepped and last[word] + 1 not in truth
+    assert found.ids.tolist() == truth
 
 
 def test_an_and_reads_only_the_blocks_the_rarer_side_allows(index_dir, monkeypatch):
@@ -128,6 +209,27 @@ def test_an_and_reads_only_the_blocks_the_rarer_side_allows(index_dir, monkeypat
         matcharrays.all_matches(searcher, alone, searcher.context(), tick=lambda: None)
     assert len(read) >= 6  # the common word alone: several blocks
     assert anded <= 3  # the rare word's block, at most the two of the common word holding its answers
+
+
+def test_an_and_keeps_matches_at_the_ends_of_blocks(index_dir, monkeypatch):
+    """Candidates that are exactly the last documents of a common word's posting blocks:
+    the blocks holding them are read, not skipped as empty."""
+    monkeypatch.setattr(query.Or, "matcher_type", query.Or.DEFAULT_MATCHER)  # the ids first
+    ix = open_live_index(index_dir)
+    with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
+        common = _words(searcher)[0]
+        m = query.Term("answer", common).matcher(searcher.leaf_searchers()[0][0], searcher.context())
+        m = m.child if isinstance(m, FilterMatcher) else m  # the segment's deletions left out
+        ends = []
+        while m.is_active():
+            ends.append(m._maxid)  # the block's last document
+            m._next_block()
+        ends = [n for n in ends[1::2] if not searcher.reader().is_deleted(n)]
+        ids = [searcher.stored_fields(n)["id"] for n in ends]
+        q = query.And([query.Term("answer", common), query.Or([query.Term("id", i) for i in ids])])
+        found = matcharrays.all_matches(searcher, q, searcher.context(), tick=lambda: None)
+        assert found.ids.tolist() == _stepped(searcher, q, searcher.context())[0] == ends
+    assert len(ends) >= 3
 
 
 def test_delta_codes_restart_at_each_block():

@@ -18,9 +18,10 @@ from whoosh.analysis import StandardAnalyzer
 from whoosh.writing import SegmentWriter
 
 from bench import corpus
-from indexer import building, store
+from indexer import store
+from indexer.engine import building
+from indexer.engine.posting_pool import InMemoryPostingPool
 from indexer.index import _document_from_path, open_live_index, rebuild_index
-from indexer.posting_pool import InMemoryPostingPool
 from indexer.schema import build_schema, english_analyzer, exact_analyzer
 
 from .conftest import SAMPLE_DIR

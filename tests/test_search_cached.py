@@ -1,12 +1,16 @@
 """The array collector, the per-searcher tables and the result cache against an oracle.
 
 The index: 300 synthetic answers (bench.corpus) with a few question groups made
-by hand, updated once so it has two segments and deleted documents. The oracle
+by hand, updated once so it has two segments and deleted documents; and the
+session's large index (tests/support/large_index.py: 10,002 answers in three
+segments, two of them over 5,000 documents, with deleted documents). The oracle
 asks Whoosh for every match with its plain unlimited collector (no tables, no
 cache, exact `DateRange` filters), then applies the facet filters, collapses
 groups, counts facets (each without its own filter) and sorts from the stored
 records in Python, so a wrong facet count, total, filter, sort order or a stale
-cache shows up as a difference.
+cache shows up as a difference. (Whoosh's `a -b` lets a
+wrong first match through; the oracle steps it with that fixed:
+tests/support/whoosh_oracle.py.)
 """
 
 from __future__ import annotations
@@ -14,17 +18,24 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import replace
+from functools import partial
 
 import pytest
 from whoosh import query
 
 from bench import corpus
 from bench.plain_filters import with_filters
+from indexer.collecting import collect
+from indexer.engine.weighting import CachedLengthBM25F
+from indexer.facets import SearcherTables
 from indexer.index import open_live_index, rebuild_index, update_index
 from indexer.query import bound_expansions, parse_user_query, with_proximity
 from indexer.schema import FACET_COLUMNS, answer_from_stored, group_key
-from indexer.search import WEIGHTING, SearchIndex, SearchRequest
+from indexer.search import FACETS, SORTS, WEIGHTING, SearchIndex, SearchRequest
 from indexer.store import canonical_bytes, record_path
+
+from .support.large_index import large_index
+from .support.whoosh_oracle import fix_stepping
 
 SIZE, SEED = 300, 3
 GROUPS = ((10, 11), (50, 51, 52), (120, 121), (200, 201))  # record indices asked as one group
@@ -69,9 +80,10 @@ def _words(index_dir) -> list[str]:
     ix = open_live_index(index_dir)
     with ix.searcher() as searcher:
         terms = [(searcher.doc_frequency("answer", t), t.decode()) for t in searcher.lexicon("answer")]
+        size = searcher.doc_count()
     terms = [(df, t) for df, t in terms if t.isalpha() and len(t) > 3]
     shares = (0.6, 0.3, 0.15, 0.05, 0.02)
-    return [min(terms, key=lambda term: abs(term[0] - share * SIZE))[1] for share in shares]
+    return [min(terms, key=lambda term: abs(term[0] - share * size))[1] for share in shares]
 
 
 FACET_VALUES = {"dept": lambda a: a.department, "house": lambda a: a.house,
@@ -84,16 +96,37 @@ def _oracle(index_dir, request: SearchRequest) -> dict:
     """Total, facets and every hit id in order, from Whoosh's plain search and the records."""
     ix = open_live_index(index_dir)
     with ix.searcher(weighting=WEIGHTING) as searcher:
-        parsed = parse_user_query(request.q, searcher.schema)
-        final = with_filters(with_proximity(bound_expansions(parsed.query, searcher.reader()), request.q),
-                             request, skip=FACET_COLUMNS)
-        results = searcher.search(final, limit=None)
-        scores = {results.docnum(n): results.score(n) for n in range(results.scored_length())}
-        matches = [(docnum, answer_from_stored(searcher.stored_fields(docnum))) for docnum in sorted(scores)]
+        return _ordered(*_stock(searcher, _plain_query(searcher, request)), request.sort, _wanted(request))
+
+
+def _plain_query(searcher, request: SearchRequest):
+    """The request as one stock Whoosh query: every filter but the facet ones (`_wanted`)."""
+    parsed = parse_user_query(request.q, searcher.schema)
+    return with_filters(with_proximity(bound_expansions(parsed.query, searcher.reader()), request.q),
+                        request, skip=FACET_COLUMNS)
+
+
+def _wanted(request: SearchRequest) -> dict[str, set]:
+    """The request's facet filters: facet name -> the values it keeps."""
     wanted = {}
     for name, value in request.filters:
         if name in FACET_COLUMNS:
             wanted.setdefault(name, set()).add(value)
+    return wanted
+
+
+def _stock(searcher, final, answers: dict | None = None) -> tuple[dict, list]:
+    """Every match's score from Whoosh's plain collector, and every match (docnum order)
+    with its record; `answers` (docnum -> Answer) saves decoding stored records."""
+    results = searcher.search(final, limit=None)
+    scores = {results.docnum(n): results.score(n) for n in range(results.scored_length())}
+    record = answers.__getitem__ if answers else (lambda d: answer_from_stored(searcher.stored_fields(d)))
+    return scores, [(docnum, record(docnum)) for docnum in sorted(scores)]
+
+
+def _ordered(scores: dict, matches: list, sort: str, wanted: dict | None = None) -> dict:
+    """What a search sorted by `sort` must answer, from `_stock`'s matches and the facet filters."""
+    wanted = wanted or {}
 
     def kept_without(skip):
         """The matches passing every facet filter but `skip`'s, one per group, in docnum order."""
@@ -106,17 +139,18 @@ def _oracle(index_dir, request: SearchRequest) -> dict:
         return kept
 
     kept = kept_without(None)
-    if request.sort == "relevance":
+    if sort == "relevance":
         kept.sort(key=lambda da: (-scores[da[0]], da[0]))
     else:
-        sign = -1 if request.sort == "newest" else 1
+        sign = -1 if sort == "newest" else 1
         kept.sort(key=lambda da: (da[1].date_answered is None,
                                   sign * (da[1].date_answered or dt.date.min).toordinal(), da[0]))
     answers = [a for _, a in kept]
     ranked_scores = [scores[docnum] for docnum, _ in kept]
     facets = {name: sorted(((k, n) for k, n in Counter(f(a) for _, a in kept_without(name)).items() if k),
                            key=lambda kv: (-kv[1], kv[0])) for name, f in FACET_VALUES.items()}
-    return {"total": len(answers), "ids": [a.id for a in answers], "facets": facets, "scores": ranked_scores}
+    return {"total": len(answers), "ids": [a.id for a in answers], "facets": facets, "scores": ranked_scores,
+            "docnums": [docnum for docnum, _ in kept]}
 
 
 def _requests(index_dir):
@@ -150,6 +184,7 @@ def test_totals_facets_and_pages_match_the_oracle(corpus_index, monkeypatch, or_
     """With Whoosh's own choice of OR matchers (preloaded in segments this small) and with
     the binary unions it builds over 5,000 documents, which `matcharrays` evaluates itself."""
     monkeypatch.setattr(query.Or, "matcher_type", or_matcher)
+    fix_stepping(monkeypatch)
     _, index_dir = corpus_index
     index = SearchIndex(index_dir)
     matched = 0
@@ -221,7 +256,7 @@ def test_a_slow_search_is_stopped_by_the_time_limit(corpus_index, monkeypatch, i
     import threading
     import time
 
-    from indexer import matcharrays
+    from indexer.engine import matcharrays
     from indexer.errors import QueryTooComplex
 
     _, index_dir = corpus_index
@@ -257,3 +292,77 @@ def test_a_slow_search_is_stopped_by_the_time_limit(corpus_index, monkeypatch, i
     assert "too long" in outcome["error"]
     assert outcome["seconds"] < 0.5
     assert outcome["after"] > 0
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory):
+    """The session's 10,002-answer index (tests/support/large_index.py) and its records by docnum."""
+    large = large_index(tmp_path_factory)
+    assert large.rebuild.returncode == 0, large.rebuild.stderr
+    with open_live_index(large.index_dir).searcher() as searcher:
+        answers = {docnum: answer_from_stored(fields) for docnum, fields in searcher.reader().iter_docs()}
+    return large.index_dir, answers
+
+
+@pytest.mark.slow
+def test_searches_match_the_oracle_on_a_large_index(large, monkeypatch):
+    """Three segments, two over 5,000 documents: plain words, AND, OR, NOT in each form the
+    box takes, a prefix, and filters alone, each in every sort, pages 1 and 3."""
+    fix_stepping(monkeypatch)
+    index_dir, answers = large
+    common, second, third, rare, rarer = _words(index_dir)
+    requests = [SearchRequest(q=common), SearchRequest(q=f"{common} {second}"),
+                SearchRequest(q=f"{second} OR {rarer}"), SearchRequest(q=f"{second} -{third}"),
+                SearchRequest(q=f"NOT {third}"), SearchRequest(q=f"{third} AND NOT {common}"),
+                SearchRequest(q=f"{common[:3]}*", filters=(("status", "namedday"),)),
+                SearchRequest(filters=(("house", "Lords"),)),
+                SearchRequest(answered_from=dt.date(2016, 3, 14), answered_to=dt.date(2019, 8, 2))]
+    ix = open_live_index(index_dir)
+    with SearchIndex(index_dir) as index, ix.searcher(weighting=WEIGHTING) as searcher:
+        for request in requests:
+            stock = _stock(searcher, _plain_query(searcher, request), answers)
+            assert len(stock[1]) > 2 * 20, request  # enough for page 3
+            for sort in SORTS:
+                expected = _ordered(*stock, sort, _wanted(request))
+                for page in (1, 3):
+                    got = index.search(replace(request, sort=sort, page=page))
+                    start = (page - 1) * got.request.page_size
+                    shown = slice(start, start + got.request.page_size)
+                    assert (got.total, _page(got)) == (expected["total"], expected["ids"][shown]), request
+                    assert got.facets == expected["facets"], request
+                    if sort == "relevance":
+                        assert [h.score for h in got.hits] == expected["scores"][shown], request
+
+
+@pytest.mark.slow
+def test_the_collector_matches_whoosh_for_query_objects_on_a_large_index(large, monkeypatch):
+    """Clauses the search box never writes: Require (an AndNot in Whoosh 2.7.4), constant
+    scores, a NOT of a filter alone, filters alone, all in every sort."""
+    fix_stepping(monkeypatch)
+    index_dir, answers = large
+    common, second, third, rare, _ = _words(index_dir)
+    term = partial(query.Term, "answer")
+    queries = [query.Require(query.Or([term(second), term(rare)]), term(third)),
+               query.Or([query.ConstantScoreQuery(term(second), 2.5), term(third)]),
+               query.And([term(common), query.ConstantScoreQuery(query.Term("house_facet", "Lords"), 0.0)]),
+               query.Not(query.Term("house_facet", "Lords")),
+               query.And([query.Every(), query.ConstantScoreQuery(
+                   query.Or([query.Term("year", "2019"), query.Term("year", "2021")]), 0.0)])]
+    ix = open_live_index(index_dir)
+    stock_searcher = ix.searcher(weighting=WEIGHTING)
+    searcher = ix.searcher(weighting=CachedLengthBM25F(B=WEIGHTING.B, K1=WEIGHTING.K1))
+    tables = SearcherTables(searcher.reader(), searcher.schema)
+    try:
+        for q in queries:
+            stock = _stock(stock_searcher, q, answers)
+            assert len(stock[1]) > 50, q
+            for sort in SORTS:
+                expected = _ordered(*stock, sort)
+                got = collect(searcher, tables, q, limit=50, sort=sort, facets=FACETS, time_limit=60)
+                assert (got.total, got.docnums) == (expected["total"], expected["docnums"][:50]), q
+                assert got.facets == expected["facets"], q
+                if sort == "relevance":
+                    assert got.scores == expected["scores"][:50], q
+    finally:
+        stock_searcher.close()
+        searcher.close()

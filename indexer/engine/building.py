@@ -13,14 +13,21 @@ A run's postings are sorted in memory (`BuildSegmentWriter`, `posting_pool`),
 about 10 KB per answer until its segment is written: MAX_RUN caps that at ~2.6 GB
 a process. Writers also skip Whoosh's per-posting read-back of field lengths at
 flush time: `FastSegmentWriter` reads each field's length column once instead.
+Each worker watches its parent (`_die_with_parent`), so a rebuild killed with -9
+takes its workers with it.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from whoosh import formats
@@ -30,14 +37,17 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
+from ..progress import Meter
+from ..settings import load_settings
 from .analysis import MemoAnalyzer
 from .posting_pool import InMemoryPostingPool
-from .progress import Meter
-from .settings import load_settings
 
 MIN_RUN = 5000  # fewer records than this per process are not worth a process
 MAX_RUN = 250_000  # records whose postings one process holds in memory at once
 PROGRESS_EVERY = 200  # records a worker writes between updates of the shared counter
+PARENT_POLL_SECONDS = 0.5  # how often a worker checks, where Linux cannot tell it, that its parent lives
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+PARENT_DEATH_SIGNAL = signal.SIGUSR1  # handled (not SIGKILL): see _on_parent_death_signal
 
 ToDocument = Callable[[Path], "dict | None"]
 
@@ -198,8 +208,8 @@ def _write_runs_in_processes(folder, runs, to_document, writer_options, procs, m
     context = multiprocessing.get_context("fork")
     counter = context.Value("q", 0)
     # One run per process, so each run's postings go back to the system with its process.
-    with context.Pool(max(1, min(procs, len(runs))), initializer=_remember_counter,
-                      initargs=(counter,), maxtasksperchild=1) as pool:
+    with context.Pool(max(1, min(procs, len(runs))), initializer=_start_worker,
+                      initargs=(counter, os.getpid()), maxtasksperchild=1) as pool:
         pending = [pool.apply_async(_write_run_in_worker, (folder, run, to_document, writer_options))
                    for run in runs]
         while not all(p.ready() for p in pending):
@@ -215,9 +225,55 @@ def _write_runs_in_processes(folder, runs, to_document, writer_options, procs, m
 _counter = None
 
 
-def _remember_counter(counter) -> None:
+def _start_worker(counter, parent_pid: int) -> None:
+    """Pool initializer: keep the shared progress counter, and end with the parent."""
     global _counter
     _counter = counter
+    _die_with_parent(parent_pid)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """End this worker as soon as the rebuild that started it is gone.
+
+    A parent killed with -9 cannot stop its pool: its workers would go on writing
+    into a build directory the next rebuild deletes, holding the run lock they
+    inherited, so that next rebuild could not even start. Linux signals the worker
+    when its parent dies (PR_SET_PDEATHSIG); elsewhere, and for a parent that died
+    before that was asked, a thread polls the parent's pid.
+    """
+    signal.signal(PARENT_DEATH_SIGNAL, partial(_on_parent_death_signal, parent_pid))
+    _ask_for_parent_death_signal()
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="watch-parent", daemon=True).start()
+
+
+def _ask_for_parent_death_signal() -> bool:
+    """Ask Linux for PARENT_DEATH_SIGNAL when the parent dies; False where that cannot be asked."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, PARENT_DEATH_SIGNAL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _on_parent_death_signal(parent_pid: int, signum, frame) -> None:
+    """Exit if the parent is gone; not if only the pool thread that forked this worker is.
+
+    Linux sends the signal when the forking *thread* ends, and the pool forks
+    replacement workers from a thread that ends with the pool. Killed then, an idle
+    worker would die holding the pool's queue lock and hang the parent's cleanup.
+    """
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 def _write_run_in_worker(folder, run, to_document, writer_options):

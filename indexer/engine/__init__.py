@@ -1,0 +1,75 @@
+"""The code that reaches inside Whoosh 2.7.4, kept behind one door.
+
+wrans beats SQLite FTS5 at a million answers by reading Whoosh's posting blocks
+and columns directly and by writing builds its own way (docs/performance.md).
+That speed rests on names Whoosh does not publish, so every module that uses
+them lives here, importing this package refuses any Whoosh but the one they were
+written and tested against (`WhooshVersionError`, one line from the CLI), and
+nothing outside this package touches them. Upgrading Whoosh means checking each
+name below against the new version and running tests/test_matcharrays.py,
+test_posting_pool.py, test_building.py and test_search_cached.py, which compare
+the results with stock Whoosh bit for bit.
+
+    matcharrays   every match and its score from whole posting blocks
+    weighting     BM25F reading each segment's field lengths once
+    building      a full build's segments, one process per run
+    posting_pool  a build's postings sorted in memory
+    analysis      `MemoAnalyzer`, each distinct word analysed once
+
+Private Whoosh names relied on, by module:
+
+- matcharrays: `codec.whoosh3.W3LeafMatcher`'s block state `_data` (the raw
+  (ids, weights, values) of a block), `_read_data`, `_read_ids`, `_read_weights`,
+  `_read_values`, `_ids`, `_weights`, `_values`, `_i`, `_maxid`, `_byteids`,
+  `_blocklength`, `_length` (bytes of postings, sometimes a 1-tuple) and
+  `_next_block`; `ListMatcher._ids`, `_i`, `_weights`, `_all_weights`, `_scorer`;
+  `FilterMatcher._ids`, `_exclude`; `ConstantScoreWrapperMatcher._score`;
+  `InverseMatcher.missing` (to drop the deleted document 2.7.4 lets through);
+  `BM25FScorer`'s `idf`, `avgfl`, `B`, `K1`; `_Near` and `_near_mask` redo
+  `SpanNear2Matcher` (its `ms`, `slop`, `mindist`, `child` and the span logic of
+  its `_get_spans`); and the bytes of `formats.Positions.encode` (a 4-byte count,
+  then the position deltas pickled with protocol 2), which `_positions` reads
+  without unpickling.
+- weighting: `BM25FScorer.dfl` (replaced), the segment reader's `_perdoc`, the
+  per-document reader's `_cached_reader`, `codec.whoosh3._lenfield` and
+  `LENGTHS_COLUMN`, and a lengths column reader's `_fixedlen`, `_dbfile`,
+  `_basepos`, `_count`.
+- building: `SegmentWriter._flush_segment` (overridden), `_check_state`,
+  `_check_fields`, `_added`, `docnum`, `pool`, `perdocwriter`, `fieldwriter`,
+  `per_document_reader`; a build commits by hand with `_close_segment`,
+  `_commit_toc` and `_finish`, workers end with `_finalize_segment` and open
+  their writers with `_lk=False`; the lengths column as weighting reads it.
+- posting_pool: stands in for `whoosh.writing.PostingPool` (`add`,
+  `iter_postings`, `cleanup`); fills `W3PostingsWriter`'s block buffer
+  (`_ids`, `_weights`, `_values`, `_maxweight`, `_minlength`, `_maxlength`,
+  `_blocklimit`) and calls its `_write_block`, through `fieldwriter._postwriter`.
+- analysis: `CompositeAnalyzer.items`, the tokenizer's compiled `expression`,
+  `StopFilter.renumber` and `Token`'s attributes. `MemoAnalyzer` is pickled into
+  every index's table of contents under the name `indexer.analysis.MemoAnalyzer`
+  (see `indexer/analysis.py`): that module path is part of the on-disk format.
+
+`facets` and `collecting` use only Whoosh's public reader and collector API and
+this package's `matcharrays`; the per-document reader's columns are read through
+`column_reader`.
+"""
+
+from __future__ import annotations
+
+import whoosh
+
+from ..errors import WhooshVersionError
+
+WHOOSH_VERSION = (2, 7, 4)
+
+
+def check_whoosh_version(found=None) -> None:
+    """Raise `WhooshVersionError` unless the installed Whoosh is `WHOOSH_VERSION`."""
+    found = tuple(whoosh.__version__ if found is None else found)
+    if found != WHOOSH_VERSION:
+        wanted, got = (".".join(map(str, v)) for v in (WHOOSH_VERSION, found))
+        raise WhooshVersionError(
+            f"Whoosh {got} is installed, but wrans reads Whoosh's internals and needs "
+            f"exactly {wanted}: run `pip install Whoosh=={wanted}`")
+
+
+check_whoosh_version()

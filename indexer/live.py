@@ -1,0 +1,59 @@
+"""Finding and opening the live index: all a reader needs, none of the build code.
+
+    <index_dir>/live -> builds/<stamp>    symlink the readers follow
+    <index_dir>/state.json                watermark of the last indexing run
+
+Web workers import this (through `search.py`), not `index.py`, so they never load
+the write path (`indexer.engine.building`, multiprocessing). `index.py` writes
+what this reads.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from . import store
+from .errors import IndexCorrupt, IndexMissing
+
+LIVE = "live"
+STATE = "state"
+
+
+def live_build(index_dir: Path) -> Path:
+    """Return the build directory the live symlink points at, or raise IndexMissing."""
+    link = Path(index_dir) / LIVE
+    target = Path(os.path.realpath(link))
+    if not link.is_symlink() or not target.is_dir():
+        raise IndexMissing(index_dir)
+    return target
+
+
+def open_live_index(index_dir: Path, tries: int = 3):
+    """Open the live index, retrying briefly because a commit may be renaming its TOC."""
+    build = live_build(index_dir)
+    for attempt in range(tries):
+        try:
+            return whoosh_index.open_dir(str(build))
+        except whoosh_index.EmptyIndexError as exc:
+            raise IndexCorrupt(build, exc) from exc
+        except (OSError, ValueError, EOFError) as exc:
+            if attempt == tries - 1:
+                raise IndexCorrupt(build, exc) from exc
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
+def index_exists(index_dir: Path) -> bool:
+    try:
+        live_build(index_dir)
+    except IndexMissing:
+        return False
+    return True
+
+
+def read_index_state(index_dir: Path) -> dict:
+    return store.read_state(Path(index_dir), STATE)
