@@ -34,7 +34,7 @@ from .engine import building
 from .errors import StoreError
 from .live import LIVE, STATE, index_exists, live_build, open_live_index, read_index_state
 from .normalize import answer_from_record
-from .schema import build_schema, document_from_answer
+from .schema import ID_FIELD, STATUS_FIELD, build_schema, document_from_answer
 
 log = logging.getLogger(__name__)
 
@@ -162,12 +162,12 @@ def _upsert(index_dir: Path, plan: _Plan, report: IndexReport) -> None:
         with writer.searcher() as searcher:
             removals = set(plan.removals)
             if plan.stored_ids is not None:
-                removals |= {i.decode() for i in searcher.lexicon("id")} - plan.stored_ids
+                removals |= {i.decode() for i in searcher.lexicon(ID_FIELD)} - plan.stored_ids
             docs = [d for d in map(_document_from_path, plan.paths) if d is not None]
-            new_ids = {d["id"] for d in docs}
+            new_ids = {d[ID_FIELD] for d in docs}
             for doc_id in new_ids:
-                writer.delete_by_term("id", doc_id, searcher=searcher)
-            report.removed = sum(writer.delete_by_term("id", doc_id, searcher=searcher)
+                writer.delete_by_term(ID_FIELD, doc_id, searcher=searcher)
+            report.removed = sum(writer.delete_by_term(ID_FIELD, doc_id, searcher=searcher)
                                  for doc_id in removals - new_ids)
         for doc in docs:
             writer.add_document(**doc)
@@ -193,8 +193,8 @@ def ids_with_status(index_dir: Path, status: str) -> list[int]:
     ix = open_live_index(index_dir)
     try:
         with ix.searcher() as searcher:
-            docnums = searcher.docs_for_query(Term("status", status))
-            return sorted(int(searcher.stored_fields(n)["id"]) for n in docnums)
+            docnums = searcher.docs_for_query(Term(STATUS_FIELD, status))
+            return sorted(int(searcher.stored_fields(n)[ID_FIELD]) for n in docnums)
     finally:
         ix.close()
 
