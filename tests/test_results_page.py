@@ -131,3 +131,16 @@ def test_a_typed_acronym_marks_the_department_it_stands_for_as_chosen(client):
     active = facet(soup, "Department").select_one('[aria-current="true"]')
     assert active is not None and "Department of Health and Social Care" in active.get_text(" ")
     assert parse_qs(urlsplit(active["href"]).query).get("dept") is None  # removing it drops the typed value
+
+
+def test_a_facet_of_many_values_links_the_top_ones_and_the_chosen_one(app):
+    askers = [(f"Member {n:03}", 500 - n) for n in range(150)]
+    soup = rendered(app, "/search?q=x&asker=Member+140", total=5, facets={"asker": askers})
+    section = facet(soup, "Asked by")
+    linked = [a.get_text(" ", strip=True) for a in section.select("a")]
+    assert len(linked) == 101 and linked[:6] == [f"Member {n:03}" for n in range(6)]
+    assert any(text.startswith("Member 140") for text in linked)  # chosen, so still there to remove
+    assert "Member 120" not in linked
+    summary = section.select_one("details.facet-more summary").get_text(" ", strip=True)
+    assert summary == "Show the top 101 of 150 asked by values"
+    assert "Asked by" in section.select_one("details.facet-more p.hint").get_text()

@@ -26,6 +26,9 @@ SEARCH_PARAMS = ("q", *FILTER_FIELDS, *DATE_LABELS, "attachments", "sort", "page
 FACETS = (("dept", "Department"), ("house", "House"), ("party", "Party"),
           ("year", "Year answered"), ("asker", "Asked by"))
 FACET_SHOWN = 6  # values listed before "Show all"
+# Values a facet links at most: a thousand members' names are no list to read (the filter
+# box suggests them all), and each link costs a URL to build and bytes to send.
+FACET_LISTED = 100
 CHART_WIDTH, CHART_HEIGHT, MAX_BARS = 240, 80, 60  # about the refine column's width in px
 
 
@@ -49,6 +52,7 @@ class Facet:
     label: str
     shown: list[FacetValue]
     rest: list[FacetValue]
+    unlisted: int = 0  # values past FACET_LISTED, most frequent first, left out
 
 
 @dataclass(frozen=True)
@@ -135,13 +139,16 @@ def facet_lists(facets: dict[str, list[tuple[str, int]]], search_request,
         if name == "year":
             pairs = sorted(pairs, reverse=True)
         values = []
-        for value, count in pairs:
+        for i, (value, count) in enumerate(pairs):
             given = chosen.get((name, value.casefold()))
+            if i >= FACET_LISTED and given is None:
+                continue
             url = url_with(drop=((name, given),)) if given is not None else url_with(**{name: value})
             values.append(FacetValue(value, count, url, given is not None))
         if values:
             shown = values[:FACET_SHOWN] + [v for v in values[FACET_SHOWN:] if v.chosen]
-            lists.append(Facet(name, label, shown, [v for v in values if v not in shown]))
+            lists.append(Facet(name, label, shown, [v for v in values if v not in shown],
+                               unlisted=len(pairs) - len(values)))
     return lists
 
 
