@@ -72,12 +72,17 @@ def search_fields(exclude: tuple[str, ...] = ()) -> list[tuple[str, str]]:
             for value in request.args.getlist(name) if value.strip()]
 
 
-def answer_url(question_id) -> str:
-    """Link to an answer carrying the whole search, so its "Back to results" can rebuild it."""
+def search_args() -> dict[str, list[str]]:
+    """The current search's non-empty parameters, each name's values together."""
     args: dict[str, list[str]] = {}
     for name, value in search_fields():
         args.setdefault(name, []).append(value)
-    return url_for("views.answer", question_id=question_id, **args)
+    return args
+
+
+def answer_url(question_id) -> str:
+    """Link to an answer carrying the whole search, so its "Back to results" can rebuild it."""
+    return url_for("views.answer", question_id=question_id, **search_args())
 
 
 def _search_url(args: dict[str, list[str]]) -> str:

@@ -15,11 +15,11 @@ from indexer.search import STATUSES, SearchIndex
 from .params import search_request_from_args
 from .refine import (
     FILTER_NOUNS,
-    SEARCH_PARAMS,
     active_chips,
     answer_url,
     facet_lists,
     replace_url,
+    search_args,
     search_fields,
     url_with,
     year_bars,
@@ -68,14 +68,13 @@ def answer(question_id: int):
                            citation=citation(found), citation_text=citation_text(found),
                            holding_date=holding_date(found), diff_html=correction_diff_html(found),
                            inline_marks=has_inline_marks(found.answer_html),
-                           back_url=back_to_results_url(request.args),
+                           back_url=back_to_results_url(),
                            related=search_index().related(found), stats=_stats_or_none())
 
 
-def back_to_results_url(args) -> str | None:
+def back_to_results_url() -> str | None:
     """The /search URL an answer page was reached from: its search parameters, nothing else."""
-    kept = {name: [v for v in args.getlist(name) if v] for name in SEARCH_PARAMS}
-    kept = {name: values for name, values in kept.items() if values}
+    kept = search_args()
     return url_for("views.search", **kept) if kept else None
 
 
