@@ -30,7 +30,7 @@ from whoosh import index as whoosh_index
 from whoosh.query import Term
 
 from . import journal, store
-from .engine import building
+from .engine import building, updating
 from .errors import StoreError
 from .live import LIVE, STATE, index_exists, live_build, open_live_index, read_index_state
 from .normalize import answer_from_record
@@ -154,28 +154,34 @@ def _plan_sweep(data_dir: Path, previous: dict, changes: journal.Changes | None)
 
 
 def _upsert(index_dir: Path, plan: _Plan, report: IndexReport) -> None:
-    """Delete every id the plan touches by term, add the new documents, commit once."""
+    """Replace every document the plan names, drop its removals, commit once.
+
+    Records are read and analysed in worker processes above a few hundred
+    (`engine.updating`); each replaces the document with its id, if any.
+    """
     ix = open_live_index(index_dir)
-    writer = building.FastSegmentWriter(ix, **WRITER_OPTIONS)
+    writer = updating.UpdateSegmentWriter(ix, expected_docs=len(plan.paths), **WRITER_OPTIONS)
     _sweep_temporary_tocs(live_build(index_dir))
     try:
         with writer.searcher() as searcher:
             removals = set(plan.removals)
             if plan.stored_ids is not None:
                 removals |= {i.decode() for i in searcher.lexicon(ID_FIELD)} - plan.stored_ids
-            docs = [d for d in map(_document_from_path, plan.paths) if d is not None]
-            new_ids = {d[ID_FIELD] for d in docs}
-            for doc_id in new_ids:
-                writer.delete_by_term(ID_FIELD, doc_id, searcher=searcher)
+            added = set()
+            for doc in updating.prepare_documents(plan.paths, _document_from_path, writer.schema,
+                                                  building.default_procs()):
+                if doc is not None:
+                    doc_id = doc.fields[ID_FIELD]
+                    writer.delete_by_term(ID_FIELD, doc_id, searcher=searcher)
+                    writer.add_prepared(doc)
+                    added.add(doc_id)
             report.removed = sum(writer.delete_by_term(ID_FIELD, doc_id, searcher=searcher)
-                                 for doc_id in removals - new_ids)
-        for doc in docs:
-            writer.add_document(**doc)
+                                 for doc_id in removals - added)
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
-    report.indexed, report.skipped = len(docs), len(plan.paths) - len(docs)
+    report.indexed, report.skipped = len(added), len(plan.paths) - len(added)
     report.documents = ix.doc_count()
     ix.close()
 

@@ -13,6 +13,7 @@ the results with stock Whoosh bit for bit.
     matcharrays   every match and its score from whole posting blocks
     weighting     BM25F reading each segment's field lengths once
     building      a full build's segments, one process per run
+    updating      an update's records analysed in worker processes, its postings in memory
     posting_pool  a build's postings sorted in memory
     analysis      `MemoAnalyzer`, each distinct word analysed once
 
@@ -39,6 +40,9 @@ Private Whoosh names relied on, by module:
   `per_document_reader`; a build commits by hand with `_close_segment`,
   `_commit_toc` and `_finish`, workers end with `_finalize_segment` and open
   their writers with `_lk=False`; the lengths column as weighting reads it.
+- updating: what building relies on, and `SegmentWriter.segments` and
+  `storage`, which it hands to Whoosh's `MERGE_SMALL` policy with a probe in
+  place of the writer (the policy only calls `add_reader` on it).
 - posting_pool: stands in for `whoosh.writing.PostingPool` (`add`,
   `iter_postings`, `cleanup`); fills `W3PostingsWriter`'s block buffer
   (`_ids`, `_weights`, `_values`, `_maxweight`, `_minlength`, `_maxlength`,

@@ -70,15 +70,14 @@ class FastSegmentWriter(SegmentWriter):
 class BuildSegmentWriter(FastSegmentWriter):
     """A full build's writer: each term's postings kept in memory, so nothing spills.
 
-    Only for documents added in order to a segment of their own, as a build does
-    (`posting_pool`); updates, whose commits may merge segments, keep Whoosh's pool.
+    Only for documents added in document order, as a build does (`posting_pool`);
+    an update's writer, whose commit may merge segments in, is `updating.UpdateSegmentWriter`.
     """
 
     def __init__(self, ix, **options):
         super().__init__(ix, **options)
         self.pool = InMemoryPostingPool(self.schema)
-        self._plain_schema = not any(field.vector or field.separate_spelling()
-                                     for _, field in self.schema.items())
+        self._plain_schema = plain_schema(self.schema)
 
     def add_document(self, **fields):
         """Whoosh's `add_document`, with each field's postings handed to the pool at once.
@@ -89,6 +88,10 @@ class BuildSegmentWriter(FastSegmentWriter):
         """
         if not self._plain_schema or any(name.startswith("_") for name in fields):
             return super().add_document(**fields)
+        self._add_analysed(fields, lambda field, value, _name: _field_postings(field, value))
+
+    def _add_analysed(self, fields: dict, postings_of: Callable) -> None:
+        """Add one document whose indexed fields' postings `postings_of(field, value, name)` gives."""
         self._check_state()
         schema, docnum, perdoc = self.schema, self.docnum, self.perdocwriter
         fieldnames = sorted(fields)
@@ -101,7 +104,7 @@ class BuildSegmentWriter(FastSegmentWriter):
             field = schema[fieldname]
             length = 0
             if field.indexed:
-                length = self.pool.add_terms(fieldname, docnum, _field_postings(field, value))
+                length = self._add_terms(fieldname, docnum, postings_of(field, value, fieldname))
             perdoc.add_field(fieldname, field, value if field.stored else None,
                              length if field.scorable else 0)
             if field.column_type:
@@ -110,8 +113,17 @@ class BuildSegmentWriter(FastSegmentWriter):
         self._added = True
         self.docnum += 1
 
+    def _add_terms(self, fieldname: str, docnum: int, items) -> int:
+        """Hand a document's postings in a field to the pool; return the field's length."""
+        return self.pool.add_terms(fieldname, docnum, items)
+
     def _write_postings(self, lengths: _PreloadedLengths | None) -> None:
         self.pool.write(self.fieldwriter, lengths.decoded if lengths else lambda _: None)
+
+
+def plain_schema(schema) -> bool:
+    """True when no field has vectors or separate spelling: the fields `_add_analysed` writes."""
+    return not any(field.vector or field.separate_spelling() for _, field in schema.items())
 
 
 def _field_postings(field, value) -> list:

@@ -1,0 +1,129 @@
+"""An update's writer (`engine.updating`) must write what stock Whoosh writes.
+
+The update analyses records in worker processes and sorts postings in memory,
+and its commit may merge small segments in after its own documents. Each test
+takes the real path: more records than `PARALLEL_MIN`, so the workers run, and a
+segment list Whoosh's merge policy merges, so the in-memory pool gets merged
+postings too; and once with the pool forced back to Whoosh's spilling one.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+from bench import corpus
+from indexer.engine import updating
+from indexer.index import _document_from_path
+from indexer.schema import ID_FIELD, build_schema
+
+SMALL_SEGMENTS = 5  # of 5 documents each: MERGE_SMALL merges them at the next commit
+UPDATED = updating.PARALLEL_MIN + 50
+
+
+def _index_with_small_segments(index_dir: Path, docs: list[dict]) -> None:
+    """One 100-document segment, then SMALL_SEGMENTS segments of 5, none merged."""
+    index_dir.mkdir()
+    ix = whoosh_index.create_in(str(index_dir), build_schema())
+    batches = [docs[:100], *(docs[100 + 5 * i:105 + 5 * i] for i in range(SMALL_SEGMENTS))]
+    for batch in batches:
+        writer = ix.writer(compound=False)
+        for doc in batch:
+            writer.add_document(**doc)
+        writer.commit(merge=False)
+    assert len(ix._segments()) == 1 + SMALL_SEGMENTS
+
+
+def _stock_update(index_dir: Path, docs: list[dict]) -> None:
+    ix = whoosh_index.open_dir(str(index_dir))
+    writer = SegmentWriter(ix, compound=False)
+    for doc in docs:
+        writer.delete_by_term(ID_FIELD, doc[ID_FIELD])
+        writer.add_document(**doc)
+    writer.commit()
+
+
+def _fast_update(index_dir: Path, paths: list[Path]) -> bool:
+    ix = whoosh_index.open_dir(str(index_dir))
+    writer = updating.UpdateSegmentWriter(ix, expected_docs=len(paths), compound=False)
+    with writer.searcher() as searcher:
+        for doc in updating.prepare_documents(paths, _document_from_path, writer.schema, procs=2):
+            writer.delete_by_term(ID_FIELD, doc.fields[ID_FIELD], searcher=searcher)
+            writer.add_prepared(doc)
+    writer.commit()
+    return writer.in_memory
+
+
+def _postings(index_dir: Path) -> list[dict]:
+    """Every segment's postings of every text field, with the lengths its blocks record."""
+    ix = whoosh_index.open_dir(str(index_dir))
+    out = []
+    with ix.searcher() as searcher:
+        for reader, _base in searcher.reader().leaf_readers():
+            segment = {}
+            for field in ("heading", "question", "answer", "exact", "people_dept"):
+                for term in reader.lexicon(field):
+                    m = reader.postings(field, term)
+                    segment[field, term] = (list(m.all_items()), m.block_min_length(),
+                                            m.block_max_length())
+            out.append(segment)
+    return out
+
+
+def _stored(index_dir: Path) -> list[dict]:
+    ix = whoosh_index.open_dir(str(index_dir))
+    with ix.searcher() as searcher:
+        return [dict(searcher.stored_fields(n)) for n in searcher.reader().all_doc_ids()]
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_an_update_writes_the_postings_stock_whoosh_writes(tmp_path, monkeypatch, in_memory):
+    data = tmp_path / "data"
+    size = 100 + 5 * SMALL_SEGMENTS + UPDATED
+    original = corpus.write_records(data, range(size), size, seed=7)
+    _index_with_small_segments(tmp_path / "base", [_document_from_path(p) for p in original])
+    # The update: the last 25 stored documents change, and UPDATED - 25 are new.
+    changed = corpus.write_records(data, range(size - UPDATED - 25, size - 25), size, seed=7, revision=1)
+    for name in ("stock", "fast"):
+        shutil.copytree(tmp_path / "base", tmp_path / name)
+    if not in_memory:
+        monkeypatch.setattr(updating, "MAX_IN_MEMORY", 0)
+
+    probe = SegmentWriter(whoosh_index.open_dir(str(tmp_path / "base")), _lk=False)
+    assert updating.docs_merged_at_commit(probe) == 5 * SMALL_SEGMENTS
+    probe.cancel()
+    _stock_update(tmp_path / "stock", [_document_from_path(p) for p in changed])
+    assert _fast_update(tmp_path / "fast", changed) is in_memory
+
+    segments = [s.doc_count_all() for s in whoosh_index.open_dir(str(tmp_path / "fast"))._segments()]
+    assert len(segments) < 1 + SMALL_SEGMENTS + 1, "the commit merged the small segments"
+    expected = _postings(tmp_path / "stock")
+    assert sum(map(len, expected)) > 3000
+    assert _postings(tmp_path / "fast") == expected
+    assert _stored(tmp_path / "fast") == _stored(tmp_path / "stock")
+
+
+def test_few_records_are_prepared_in_the_parent(tmp_path, monkeypatch):
+    paths = corpus.write_records(tmp_path, range(3), 3, seed=7)
+    monkeypatch.setattr(updating.multiprocessing, "get_context", _no_processes)
+    prepared = list(updating.prepare_documents(paths, _document_from_path, build_schema(), procs=2))
+    assert [p.fields[ID_FIELD] for p in prepared] == [_document_from_path(p)[ID_FIELD] for p in paths]
+    assert set(prepared[0].postings) >= {"heading", "question", "answer", "exact"}
+
+
+def _no_processes(*_args):
+    raise AssertionError("a pool was started for a handful of records")
+
+
+def test_a_record_that_cannot_be_read_is_skipped_not_fatal(tmp_path):
+    count = updating.PARALLEL_MIN + 1
+    paths = corpus.write_records(tmp_path, range(count), count, seed=7)
+    paths[5].write_text("{not json", encoding="utf-8")
+    prepared = list(updating.prepare_documents(paths, _document_from_path, build_schema(), procs=2))
+    assert len(prepared) == len(paths)
+    assert prepared[5] is None and all(p is not None for i, p in enumerate(prepared) if i != 5)
+
