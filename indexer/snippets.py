@@ -1,44 +1,100 @@
 """Passages for a result: the best one to three ~300-character pieces with every match marked.
 
-Snippets are made only for the page being shown (highlighting re-analyses text),
-from the record's cleaned text, with the same English analyzer as the index so
-stemmed forms ("smuggling" for `smuggle`) are marked too.
+Snippets are made only for the page being shown, from the record's cleaned text,
+with the same English analyzer as the index so stemmed forms ("smuggling" for
+`smuggle`) are marked too. Whoosh's highlighter re-analyses the whole text through
+a generator chain, a Token object per word: at 10 results that was most of a
+rare-word search's time (research/speed.md). `SnippetScanner` finds the same
+tokens with the tokenizer's compiled pattern and one dict lookup per word, and
+`_context_fragments` is Whoosh's ContextFragmenter over those plain spans; the
+passages are the ones Whoosh's pipeline gives (tests/test_snippets_stable.py).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from dataclasses import dataclass
 from html import escape
+from itertools import accumulate, chain
 
 from whoosh import highlight
-from whoosh.analysis import Filter, Token
+from whoosh.analysis import RegexTokenizer, Token
 
 SNIPPET_CHARS = 300
+SURROUND = 90  # characters of context before the first and after the last match
 JOIN_GAP = 40  # passages at most this many characters apart are shown as one
 MEMO_WORDS = 200_000  # distinct words remembered by `snippet_analyzer` before it starts again
 
 
-def passages(analyzer, question: str, answer: str, words: frozenset[str]) -> list[str]:
+def passages(scanner: SnippetScanner, question: str, answer: str, words: frozenset[str]) -> list[str]:
     """Up to one passage from the question and two from the answer, or the answer's opening."""
-    found = _marked(analyzer, question, words, 1) + _marked(analyzer, answer, words, 2)
+    found = _marked(scanner, question, words, 1) + _marked(scanner, answer, words, 2)
     if not found:
         return [opening(answer or question)] if (answer or question) else []
     return found
 
 
-def _marked(analyzer, text: str, words: frozenset[str], top: int) -> list[str]:
+def _marked(scanner: SnippetScanner, text: str, words: frozenset[str], top: int) -> list[str]:
     if not text or not words:
         return []
-    # charlimit=None: matches past Whoosh's default 32 KB would give empty snippets.
-    fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=90, charlimit=None)
     formatter = highlight.HtmlFormatter(tagname="mark", between="\x00")
     # As whoosh.highlight.highlight, with touching passages joined into one.
-    tokens = analyzer(text, chars=True, mode="query", removestops=False)
-    tokens = highlight.set_matched_filter(tokens, words)
-    fragments = _joined(text, fragmenter.fragment_tokens(text, tokens), 2 * SNIPPET_CHARS)
+    tokens = scanner.tokens(text, words)
+    if tokens is None:
+        return []
+    fragments = _joined(text, _context_fragments(text, tokens), 2 * SNIPPET_CHARS)
     fragments = highlight.top_fragments(fragments, top, _earliest_first, highlight.FIRST, (1,))
     # The chosen ones are all shown anyway: join those that touch, whatever their length.
     marked = formatter(text, _joined(text, fragments, None))
     return [part.strip() for part in marked.split("\x00") if "<mark" in part]
+
+
+def _context_fragments(text: str, tokens: _Tokens, maxchars: int = SNIPPET_CHARS,
+                       surround: int = SURROUND):
+    """Whoosh 2.7.4's `ContextFragmenter.fragment_tokens` (no charlimit), stepping only near matches.
+
+    Whoosh walks every token; outside a fragment, all an unmatched token does is
+    keep the starts of the tokens within `surround` characters before the next
+    one. So from wherever a fragment ended this jumps to the next match and finds
+    that context with one bisection; inside a fragment it steps token by token as
+    Whoosh does. Same state, same steps, same fragments (the tests compare).
+    """
+    starts, ends, marks, n = tokens.starts, tokens.ends, tokens.marks, len(tokens.starts)
+    first, countdown, tks, currentlen, i = None, -1, [], 0, 0
+    following = iter(tokens.matched)
+    while i < n:
+        if countdown < 0:  # outside a fragment: on to the next match, with its context
+            m = next((m for m in following if m >= i), None)
+            if m is None:
+                return
+            before = bisect_left(starts, ends[m - 1] - surround, i, m) if m > i else m
+            context, i = (starts[before] if before < m else None), m
+        start, end, term = starts[i], ends[i], marks[i]
+        length = end - start
+        if currentlen + length > maxchars:
+            countdown = 0
+        elif term is not None:
+            countdown = surround
+            if first is None:
+                first = context
+                if first is None:
+                    first, countdown = start, countdown + surround
+            tks.append(_matched_token(term, start, end))
+        if countdown >= 0:
+            currentlen += length
+            countdown -= length
+            if countdown <= 0:
+                yield highlight.mkfrag(text, tks, startchar=first, endchar=end)
+                first, tks, currentlen, context = None, [], 0, None
+        i += 1
+    if tks:
+        yield highlight.mkfrag(text, tks, startchar=first, endchar=ends[-1])
+
+
+def _matched_token(term: str, start: int, end: int) -> Token:
+    token = Token(positions=False, chars=True, removestops=False, mode="query")
+    token.text, token.startchar, token.endchar, token.matched, token.boost = term, start, end, True, 1.0
+    return token
 
 
 def _joined(text: str, fragments, longest: int | None) -> list:
@@ -82,42 +138,71 @@ def opening(text: str) -> str:
     return escape(cut)
 
 
-def snippet_analyzer(analyzer):
-    """`analyzer` with its filters run once per distinct word: the same tokens, faster.
+@dataclass
+class _Tokens:
+    """A text's tokens: offsets, the sought term each is (or None), the indexes of those."""
 
-    Highlighting re-analyses every shown answer; lowercasing, accent folding, stop
-    words and stemming depend only on the word, so their result is remembered.
+    starts: list[int]
+    ends: list[int]
+    marks: list[str | None]
+    matched: list[int]
+
+
+def snippet_analyzer(analyzer) -> SnippetScanner:
+    """A scanner giving `analyzer`'s tokens, each word's filters run once (remembered)."""
+    return SnippetScanner(analyzer)
+
+
+class SnippetScanner:
+    """An analyzer's tokens as (start, end, term if it is one of the words sought, else None).
+
+    The analyzer is a regex tokenizer and filters that map one word to one term
+    (lowercasing, accent folding, stop words, stemming): the tokenizer's compiled
+    pattern finds the words, and what the filters make of each word is remembered.
+    Stop words count like any word, as they do when Whoosh marks matches.
     """
-    tokenizer, *filters = analyzer.items
-    return tokenizer | _RememberedFilters(filters)
 
+    def __init__(self, analyzer):
+        tokenizer, *filters = analyzer.items
+        if not isinstance(tokenizer, RegexTokenizer) or tokenizer.gaps or tokenizer.expression.groups:
+            raise TypeError(f"snippets need a RegexTokenizer that finds words, not {tokenizer!r}")
+        self._finditer = tokenizer.expression.finditer
+        self._findall = tokenizer.expression.findall
+        self._split = tokenizer.expression.split
+        self._filters = filters
+        self._memo: dict[str, str] = {}
 
-class _RememberedFilters(Filter):
-    """Replay what `filters` make of each word (text and stopped flag) from a dict."""
+    def tokens(self, text: str, words: frozenset[str]) -> _Tokens | None:
+        """Every token's start, end and term if sought; None where no sought word occurs.
 
-    def __init__(self, filters):
-        self.filters = list(filters)
-        self.memo: dict[str, tuple[str, bool]] = {}
+        The words, the text between them, their offsets and their terms are found
+        a list at a time (`findall`, `split`, `accumulate`, `map`), not a word at a
+        time: most texts of a page hold no sought word in one of their fields, and
+        the fragmenter only steps near the matches of the others.
+        """
+        found = self._findall(text)
+        terms = list(map(self._memo.get, found))
+        if None in terms:
+            terms = [self._term(word) if term is None else term
+                     for word, term in zip(found, terms, strict=True)]
+        marks = list(map({word: word for word in words}.get, terms))
+        matched = [i for i, mark in enumerate(marks) if mark is not None] if any(marks) else []
+        if not matched:
+            return None
+        between = self._split(text)  # the text before each word, and after the last (dropped)
+        offsets = list(accumulate(chain.from_iterable(zip(map(len, between), map(len, found), strict=False))))
+        return _Tokens(offsets[0::2], offsets[1::2], marks, matched)
 
-    def __call__(self, tokens):
-        memo = self.memo
-        for token in tokens:
-            found = memo.get(token.text)
-            if found is None:
-                found = self._normalise(token.text)
-                if len(memo) >= MEMO_WORDS:
-                    memo.clear()
-                memo[token.text] = found
-            token.text, token.stopped = found
-            yield token
-
-    def _normalise(self, text: str) -> tuple[str, bool]:
+    def _term(self, word: str) -> str:
+        if len(self._memo) >= MEMO_WORDS:
+            self._memo.clear()
         token = Token(positions=False, chars=False, removestops=False, mode="query")
-        token.text, token.stopped = text, False
+        token.text, token.stopped = word, False
         stream = iter([token])
-        for step in self.filters:
+        for step in self._filters:
             stream = step(stream)
         out = list(stream)
         if len(out) != 1:  # the analyzer's filters map one word to one token
-            raise ValueError(f"filters changed the number of tokens for {text!r}")
-        return out[0].text, bool(out[0].stopped)
+            raise ValueError(f"filters changed the number of tokens for {word!r}")
+        self._memo[word] = out[0].text
+        return out[0].text

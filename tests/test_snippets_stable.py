@@ -1,11 +1,14 @@
-"""Snippets are the same on every call, and the remembering analyzer changes nothing."""
+"""Snippets are the same on every call, and the fast scanner gives Whoosh's own passages."""
 
 from __future__ import annotations
 
 import pytest
+from whoosh import highlight
 
-from indexer import snippets
+from indexer import snippets, store
 from indexer.schema import english_analyzer
+
+from .conftest import SAMPLE_DIR
 
 FILLER = ("The department keeps these figures under review and will publish them in the usual way "
           "once the quarterly returns have been checked by officials. ")
@@ -21,28 +24,54 @@ def test_equal_passages_go_to_the_earliest():
     analyzer = english_analyzer()
     text = _text(12)
     for _ in range(20):
-        found = snippets.passages(analyzer, "", text, frozenset({"ferri"}))
+        found = snippets.passages(snippets.snippet_analyzer(analyzer), "", text, frozenset({"ferri"}))
         assert [("number 0" in p, "number 1 " in p) for p in found] == [(True, False), (False, True)]
 
 
+def _whoosh_marked(analyzer, text: str, words: frozenset[str], top: int) -> list[str]:
+    """The passages as Whoosh's own pipeline marks them: the oracle for `SnippetScanner`."""
+    if not text or not words:
+        return []
+    fragmenter = highlight.ContextFragmenter(maxchars=snippets.SNIPPET_CHARS, surround=snippets.SURROUND,
+                                             charlimit=None)
+    formatter = highlight.HtmlFormatter(tagname="mark", between="\x00")
+    tokens = highlight.set_matched_filter(analyzer(text, chars=True, mode="query", removestops=False), words)
+    fragments = snippets._joined(text, fragmenter.fragment_tokens(text, tokens), 2 * snippets.SNIPPET_CHARS)
+    fragments = highlight.top_fragments(fragments, top, snippets._earliest_first, highlight.FIRST, (1,))
+    marked = formatter(text, snippets._joined(text, fragments, None))
+    return [part.strip() for part in marked.split("\x00") if "<mark" in part]
+
+
+def _sample_texts() -> list[str]:
+    from indexer.index import _document_from_path
+
+    docs = [_document_from_path(p) for p in store.iter_record_paths(SAMPLE_DIR)]
+    return [d[f] for d in docs for f in ("question", "answer") if d.get(f)]
+
+
 @pytest.mark.parametrize("words", [frozenset({"ferri"}), frozenset({"figur", "review", "the"}),
-                                   frozenset({"offici", "return", "quarter", "depart"})])
-def test_remembered_analyzer_gives_the_same_passages(words):
+                                   frozenset({"offici", "return", "quarter", "depart"}),
+                                   frozenset({"govern", "minist", "depart", "of", "a"}),
+                                   frozenset({"sudan", "humanitarian", "support"})])
+def test_the_scanner_marks_the_passages_whoosh_marks(words):
     analyzer = english_analyzer()
-    remembered = snippets.snippet_analyzer(analyzer)
-    text = _text(6) + " Çafé naïve ÉLITE résumé 1,000 4.5 www.gov.uk it's"
+    scanner = snippets.snippet_analyzer(analyzer)
+    texts = [_text(6) + " Çafé naïve ÉLITE résumé 1,000 4.5 www.gov.uk it's", *_sample_texts()]
+    marked = 0
     for _ in range(2):  # the second time every word comes from the memo
-        assert (snippets.passages(remembered, "Ferries: the figures", text, words)
-                == snippets.passages(analyzer, "Ferries: the figures", text, words))
-    assert ([(t.text, t.stopped, t.startchar) for t in remembered(text, chars=True, removestops=False)]
-            == [(t.text, t.stopped, t.startchar) for t in analyzer(text, chars=True, removestops=False)])
+        for text in texts:
+            for top in (1, 2):
+                expected = _whoosh_marked(analyzer, text, words, top)
+                assert snippets._marked(scanner, text, words, top) == expected
+                marked += bool(expected)
+    assert marked >= 4, "the words are marked in several texts"
 
 
 def test_passages_cut_from_one_run_of_text_are_shown_as_one():
     """Matches ~280 characters apart make two touching passages: shown as one, the text whole."""
     text = ("Ferry crossings are monitored. " + "word " * 48 + "Ferry operators report monthly. "
             + "more " * 80 + "Ferry fares are set.")
-    found = snippets.passages(english_analyzer(), "", text, frozenset({"ferri"}))
+    found = snippets.passages(snippets.snippet_analyzer(english_analyzer()), "", text, frozenset({"ferri"}))
     assert len(found) == 2, found
     first = found[0].replace('<mark class="match term0">', "").replace("</mark>", "")
     assert first.startswith("Ferry crossings are monitored. word word")
@@ -54,7 +83,7 @@ def test_chosen_passages_that_touch_are_joined_whatever_their_length():
     """Three touching passages: too long to join before choosing, shown as one after."""
     text = ("Ferry one. " + "word " * 44 + "Ferry two. " + "word " * 44 + "Ferry three. "
             + "more " * 80 + "Ferry four.")
-    found = snippets.passages(english_analyzer(), "", text, frozenset({"ferri"}))
+    found = snippets.passages(snippets.snippet_analyzer(english_analyzer()), "", text, frozenset({"ferri"}))
     assert len(found) == 1, found
     plain = found[0].replace('<mark class="match term0">', "").replace("</mark>", "")
     assert plain.startswith("Ferry one. word") and "word Ferry two. word" in plain
