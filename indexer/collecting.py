@@ -18,16 +18,17 @@ searcher's cached tables (`facets.SearcherTables`) instead of Whoosh columns:
   order; date sorts rank the kept docnums by the cached sort keys, ties in index
   order like `SortingCollector`.
 
-The time limit is a timer flag checked per posting block, plus SIGALRM on the
-main thread so a long step is interrupted too (Whoosh's `TimeLimitCollector`
-mechanism).
+The time limit is a deadline checked per posting block, plus SIGALRM from an
+interval timer on the main thread so a long step is interrupted too (Whoosh's
+`TimeLimitCollector` starts a thread per search for that: under load, starting
+it cost more than a rare word's whole match).
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,8 +89,7 @@ class _ArrayCollector(Collector):
         self.facet_filters = {name: tables.facets[name].ordinals_of(values)
                               for name, values in facet_filters.items() if name in tables.facets}
         self.missing_facet = any(name not in tables.facets for name in facet_filters)
-        self.timedout = False
-        self.timer = None
+        self.deadline = float("inf")
 
     def prepare(self, top_searcher, q, context):
         """Find and keep every match; a date sort skips scoring altogether."""
@@ -150,31 +150,24 @@ class _ArrayCollector(Collector):
                   for name in facets if name in tables}
         return Collected(total=len(ids), docnums=docnums, scores=scores, facets=counts, limit=limit)
 
-    # The time limit, as in whoosh.collectors.TimeLimitCollector.
+    # The time limit: a deadline, and on the main thread an alarm as well.
 
     def start_timer(self, seconds: float, use_alarm: bool) -> None:
-        self.use_alarm = use_alarm and hasattr(signal, "SIGALRM")
+        self.deadline = time.monotonic() + seconds
+        if seconds <= 0:  # an interval timer of 0 would be no timer at all
+            raise TimeLimit
+        self.use_alarm = use_alarm and hasattr(signal, "setitimer")
         if self.use_alarm:
             signal.signal(signal.SIGALRM, _raise_time_limit)
-        self.timer = threading.Timer(seconds, self._time_up)
-        self.timer.daemon = True
-        self.timer.start()
+            signal.setitimer(signal.ITIMER_REAL, seconds)
 
     def stop_timer(self) -> None:
-        if getattr(self, "use_alarm", False):  # first: a late alarm must not interrupt what follows
+        if getattr(self, "use_alarm", False):  # a late alarm must not interrupt what follows
+            signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, signal.SIG_IGN)
-        if self.timer:
-            self.timer.cancel()
-        self.timer = None
-
-    def _time_up(self) -> None:
-        self.timer = None
-        self.timedout = True
-        if self.use_alarm:
-            os.kill(os.getpid(), signal.SIGALRM)
 
     def tick(self) -> None:
-        if self.timedout:
+        if time.monotonic() > self.deadline:
             raise TimeLimit
 
 
