@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
+from functools import partial
 from itertools import accumulate, compress, pairwise
 from pickle import loads
 
@@ -54,7 +55,8 @@ from whoosh.matching import (
     UnionMatcher,
     WrappingMatcher,
 )
-from whoosh.query import Phrase, Term
+from whoosh.matching.binary import BiMatcher
+from whoosh.query import And, AndMaybe, AndNot, Phrase, Term
 from whoosh.scoring import BM25FScorer
 from whoosh.util import make_binary_tree
 
@@ -85,7 +87,8 @@ def all_matches(top_searcher, q, context, tick: Tick) -> Matches:
     date sort, which needs no scores) decides whether scores are computed.
     """
     scored = context.weighting is not None
-    q = q.accept(lambda node: _ArrayPhrase(node, scored, tick) if type(node) is Phrase else node)
+    q = _unstepped_query(q).accept(
+        lambda node: _ArrayPhrase(node, scored, tick) if type(node) is Phrase else node)
     parts = []
     for sub, offset in top_searcher.leaf_searchers():
         found = _Evaluator(scored, tick).evaluate(q.matcher(sub, context), None)
@@ -370,7 +373,58 @@ class _Near:
 
     def __init__(self, ms: list, slop: int):
         self.ms, self.slop = ms, slop
-        self.child = make_binary_tree(IntersectionMatcher, ms)
+        self.child = make_binary_tree(partial(_unstepped, IntersectionMatcher), ms)
+
+
+def _unstepped(kind, a, b):
+    """`kind(a, b)` as Whoosh builds it, without the step its constructor takes to a first match.
+
+    `IntersectionMatcher`, `AndNotMatcher` and `AndMaybeMatcher` step their
+    children to the first common document as they are built: a Python walk through
+    posting blocks (for two words that meet late, a quarter of a search's matching
+    time) that the evaluation over arrays then does again. Such a matcher must only
+    be evaluated here, never stepped: see `_unstepped_query`.
+    """
+    m = kind.__new__(kind)
+    BiMatcher.__init__(m, a, b)
+    return m
+
+
+class _UnsteppedAnd(And):
+    def _matcher(self, subs, searcher, context):
+        reader = searcher.reader()  # as `And._matcher`, the same tree
+        return self._tree_matcher(subs, partial(_unstepped, IntersectionMatcher), searcher, context,
+                                  lambda q: 0 - q.estimate_size(reader))
+
+
+class _UnsteppedAndMaybe(AndMaybe):
+    def matcher(self, searcher, context=None):
+        return _unstepped(AndMaybeMatcher, self.a.matcher(searcher, context),
+                          self.b.matcher(searcher, context))
+
+
+class _UnsteppedAndNot(AndNot):
+    def matcher(self, searcher, context=None):  # as `AndNot.matcher`
+        return _unstepped(AndNotMatcher, self.a.matcher(searcher, context),
+                          self.b.matcher(searcher, searcher.boolean_context()))
+
+
+def _unstepped_query(q):
+    """`q` with its And, AndMaybe and AndNot nodes building unstepped matchers, from the root down.
+
+    Only as far down as nothing but such nodes lead: under an Or, a Not or any
+    other query, a matcher may be stepped as it is built (`PreloadedOr`,
+    `InverseMatcher`) or stepped by Whoosh later (`_stepped`), so that part is
+    left as Whoosh builds it. The nodes kept evaluate over arrays only.
+    """
+    kind = type(q)
+    if kind is And:
+        return _UnsteppedAnd([_unstepped_query(sub) for sub in q.subqueries], boost=q.boost)
+    if kind is AndMaybe:
+        return _UnsteppedAndMaybe(_unstepped_query(q.a), _unstepped_query(q.b))
+    if kind is AndNot:
+        return _UnsteppedAndNot(_unstepped_query(q.a), _unstepped_query(q.b))
+    return q
 
 
 def _near_in_arrays(m: _Near, scored: bool) -> bool:
