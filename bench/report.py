@@ -36,6 +36,10 @@ def _mb(n: int) -> str:
     return f"{n / 1e6:,.0f} MB"
 
 
+def _reused(build: dict) -> str:
+    return f" (the run of {build['reused_from']}: `--reuse-index`)" if build.get("reused_from") else ""
+
+
 def render_run(run: dict) -> str:
     w, f = run["build_whoosh"], run["build_fts5"]
     ow = statistics.median(r["total_ms"] for r in run["open_whoosh"])
@@ -49,7 +53,7 @@ def render_run(run: dict) -> str:
         "",
         "| figure | wrans (Whoosh) | SQLite FTS5 | wrans ÷ FTS5 |",
         "|---|---|---|---|",
-        f"| full build | {n / w['wall_s']:,.0f} docs/s ({w['wall_s']:,.0f} s) | "
+        f"| full build{_reused(w)} | {n / w['wall_s']:,.0f} docs/s ({w['wall_s']:,.0f} s) | "
         f"{n / f['wall_s']:,.0f} docs/s ({f['wall_s']:,.1f} s) | {_x(w['wall_s'], f['wall_s'])} (time) |",
         f"| index size | {_mb(w['index_bytes'])} | {_mb(f['index_bytes'])} | "
         f"{_x(w['index_bytes'], f['index_bytes'])} |",

@@ -355,7 +355,7 @@ def ratio(a, b):
 
 
 def run(size: int, seed: int, workers: int, clients: int, web_seconds: float, jobs: int,
-        work: Path | None = None) -> dict:
+        work: Path | None = None, reuse: bool = False) -> dict:
     global WORK
     WORK = work or WORK
     WORK.mkdir(parents=True, exist_ok=True)
@@ -372,11 +372,16 @@ def run(size: int, seed: int, workers: int, clients: int, web_seconds: float, jo
            "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                        "loadavg_start": os.getloadavg()},
            "corpus": corpus_report, "queries": len(mix)}
-    log("building the Whoosh index")
-    out["build_whoosh"] = run_child("build-whoosh", str(data_dir), str(index_dir))
-    log(f"  {out['build_whoosh']}")
-    log("building the FTS5 database")
-    out["build_fts5"] = run_child("build-fts5", str(data_dir), str(db))
+    reused = reused_builds(size) if reuse and index_dir.exists() and db.exists() else None
+    if reused:
+        log(f"reusing the index and database built in the run of {reused[0]['reused_from']}")
+        out["build_whoosh"], out["build_fts5"] = reused
+    else:
+        log("building the Whoosh index")
+        out["build_whoosh"] = run_child("build-whoosh", str(data_dir), str(index_dir))
+        log(f"  {out['build_whoosh']}")
+        log("building the FTS5 database")
+        out["build_fts5"] = run_child("build-fts5", str(data_dir), str(db))
     log("opening searchers in fresh processes")
     out["open_whoosh"] = [run_child("open-whoosh", str(index_dir)) for _ in range(3)]
     out["open_fts5"] = [run_child("open-fts5", str(db)) for _ in range(3)]
@@ -411,6 +416,21 @@ def run(size: int, seed: int, workers: int, clients: int, web_seconds: float, jo
     out["ratios"] = ratios(out)
     out["machine"]["loadavg_end"] = os.getloadavg()
     return out
+
+
+def reused_builds(size: int) -> tuple[dict, dict] | None:
+    """The build figures of the newest saved run at `size`, marked with its date, or None.
+
+    `--reuse-index` measures search and update on the index and database a
+    previous run left in bench/work; their build figures are that run's, and the
+    report says so. Each reuse adds the update's segment and deletions to them.
+    """
+    for path in sorted(RESULTS.glob("20*.json"), reverse=True):
+        found = json.loads(path.read_text()).get("runs", {}).get(str(size))
+        if found and not found["build_whoosh"].get("reused_from"):
+            return tuple({**found[key], "reused_from": found["date"]}
+                         for key in ("build_whoosh", "build_fts5"))
+    return None
 
 
 def update_targets(out: dict) -> dict:
@@ -478,8 +498,11 @@ def main(argv=None) -> int:
     parser.add_argument("--web-seconds", type=float, default=60.0, help="0 skips the web measurement")
     parser.add_argument("--jobs", type=int, default=2, help="processes generating the corpus")
     parser.add_argument("--no-save", action="store_true", help="print the results, write nothing")
+    parser.add_argument("--reuse-index", action="store_true",
+                        help="measure on the index and database a previous run built (its build figures)")
     args = parser.parse_args(argv)
-    result = run(args.size, args.seed, args.workers, args.clients, args.web_seconds, args.jobs)
+    result = run(args.size, args.seed, args.workers, args.clients, args.web_seconds, args.jobs,
+                 reuse=args.reuse_index)
     if args.no_save:
         print(json.dumps({k: v for k, v in result.items() if k != "per_query"}, indent=1))
         return 0
