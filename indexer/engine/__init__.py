@@ -26,6 +26,9 @@ Private Whoosh names relied on, by module:
   `_next_block`; `ListMatcher._ids`, `_i`, `_weights`, `_all_weights`, `_scorer`;
   `FilterMatcher._ids`, `_exclude`; `ConstantScoreWrapperMatcher._score`;
   `InverseMatcher.missing` (to drop the deleted document 2.7.4 lets through);
+  `IntersectionMatcher`, `AndNotMatcher` and `AndMaybeMatcher` built with
+  `__new__` and `BiMatcher.__init__` alone (`_unstepped`: their constructors'
+  `_find_first` / `_first_b` skipped), and `CompoundQuery._tree_matcher`;
   `BM25FScorer`'s `idf`, `avgfl`, `B`, `K1`; `_Near` and `_near_mask` redo
   `SpanNear2Matcher` (its `ms`, `slop`, `mindist`, `child` and the span logic of
   its `_get_spans`); and the bytes of `formats.Positions.encode` (a 4-byte count,

@@ -20,7 +20,9 @@ its words over arrays, kept where the words' decoded positions follow each other
 within the slop, checked for all candidates at once: `all_matches` swaps each
 `Phrase` for an `_ArrayPhrase`, whose matcher per segment is that list of
 matches. (Whoosh's own phrase matcher steps to its first match as it is built,
-which for a rare phrase of common words was most of a second at 1M answers.)
+which for a rare phrase of common words was most of a second at 1M answers.
+Its intersections, and those of And, AndMaybe and AndNot from the root down, are
+built without that first step: `_unstepped_query`.)
 Matchers without an array form here (other spans, preloaded ORs) are stepped as
 Whoosh steps them, restricted to the candidates their parent allows.
 
