@@ -133,7 +133,25 @@ def _unbalanced_notice(text: str) -> str | None:
 
 
 def _parser(schema, plain: bool = False, spread: bool = True) -> qparser.QueryParser:
-    """The box's parser; `spread=False` leaves phrases and acronyms as typed (for the echo)."""
+    """The box's parser; `spread=False` leaves phrases and acronyms as typed (for the echo).
+
+    Built once per schema and kind: a parser holds only its configuration, and
+    building one (plugins, compiled taggers) cost more than parsing a short query.
+    """
+    key = (id(schema), plain, spread)
+    cached = _PARSERS.get(key)
+    if cached is None or cached[0] is not schema:
+        if len(_PARSERS) >= MAX_CACHED_PARSERS:
+            _PARSERS.clear()
+        cached = _PARSERS[key] = (schema, _new_parser(schema, plain, spread))
+    return cached[1]
+
+
+_PARSERS: dict[tuple, tuple] = {}
+MAX_CACHED_PARSERS = 16  # a few schemas (the live index's, the display one) by three kinds
+
+
+def _new_parser(schema, plain: bool, spread: bool) -> qparser.QueryParser:
     parser = qparser.MultifieldParser(
         list(default_fields(schema)), schema, fieldboosts=FIELD_BOOSTS, group=qparser.AndGroup
     )
