@@ -150,7 +150,9 @@ class _Columns:
         depts, days = self.dept[self.counted_days], self.days[self.counted_days]
         order = np.lexsort((days, depts))
         depts, days = depts[order], days[order]
-        starts = np.flatnonzero(np.r_[True, depts[1:] != depts[:-1]]) if len(depts) else []
+        if not len(depts):
+            return {}
+        starts = np.flatnonzero(np.r_[True, depts[1:] != depts[:-1]])
         ends = [*starts[1:], len(depts)]
         return {int(depts[a]): median_and_p90(days[a:b]) for a, b in zip(starts, ends, strict=True)}
 
