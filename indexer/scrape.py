@@ -166,7 +166,8 @@ class ScrapeRun:
 
     def probe(self, filter_name: str, params: tuple[str, str], window: Window) -> dict:
         """Fetch the first list page of a window: its size decides whether to split it."""
-        return self.client.list_page(self.query(params, window, filter_name), 0, f"{filter_name} window {window}")
+        what = f"{filter_name} window {window}"
+        return self.client.list_page(self.query(params, window, filter_name), 0, what)
 
     def query(self, params: tuple[str, str], window: Window, filter_name: str = "") -> dict:
         return {**self.base, **FIXED_PARAMS.get(filter_name, {}),

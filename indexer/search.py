@@ -53,9 +53,9 @@ from .schema import (
     default_fields,
     english_analyzer,
 )
-from .timeliness import Timeliness, TimelinessRequest, timeliness
 from .snippets import SNIPPET_CHARS, passages, snippet_analyzer
 from .spelling import suggest_spelling
+from .timeliness import Timeliness, TimelinessRequest, timeliness
 
 __all__ = ["FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex", "SearchRequest",
            "SearchResults", "Hit", "MarkedAnswer", "FilterMiss"]

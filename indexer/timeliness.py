@@ -141,7 +141,8 @@ class _Columns:
             rows.append(DepartmentTimeliness(
                 values[o], answered=int(answered[o]), timed=int(timed[o]), on_time=int(on_time[o]),
                 named_day_timed=int(named_timed[o]), named_day_on_time=int(named_on_time[o]),
-                ordinary_timed=int(timed[o] - named_timed[o]), ordinary_on_time=int(on_time[o] - named_on_time[o]),
+                ordinary_timed=int(timed[o] - named_timed[o]),
+                ordinary_on_time=int(on_time[o] - named_on_time[o]),
                 median_days=median, p90_days=p90, overdue=int(overdue[o])))
         return rows
 

@@ -109,8 +109,8 @@ def _answered_words(answer: Answer, base: dt.date | None) -> list[str]:
     words = f"answered {_day(answer.date_answered, base)}"
     late = days_between(answer.date_for_answer, answer.date_answered)
     if late is not None:
-        words += " — " + ("on the day it was due" if late == 0 else
-                          f"{_days(late)} after it was due" if late > 0 else f"{_days(-late)} before it was due")
+        words += " — " + ("on the day it was due" if late == 0 else f"{_days(late)} after it was due"
+                          if late > 0 else f"{_days(-late)} before it was due")
     return [words]
 
 

@@ -107,7 +107,8 @@ def is_weekly_due(last: str | None, today: dt.date) -> bool:
     return not last or today - dt.date.fromisoformat(last) >= OLD_OPEN_EVERY
 
 
-def open_to_recheck(awaiting, today: dt.date, limit_days: int, weekly: bool) -> tuple[list[int], dt.date | None]:
+def open_to_recheck(awaiting, today: dt.date, limit_days: int,
+                    weekly: bool) -> tuple[list[int], dt.date | None]:
     """The awaiting questions to re-check this run, and the first day of their tabled range.
 
     Those tabled within `limit_days` are re-checked on every run; older ones (a

@@ -110,12 +110,14 @@ ANSWER_RECORD = _obj({
     "date_due": _s("string", nullable=True, format="date",
                    description="The API's dateForAnswer: the named day, or the ordinary due date."),
     "named_day": _s("boolean"),
-    "days_to_answer": _s("integer", nullable=True,
-                         description="Calendar days from tabling to the substantive answer; null while awaiting."),
-    "days_to_holding_answer": _s("integer", nullable=True, description="Days from tabling to a holding answer."),
-    "answered_on_time": _s("boolean", nullable=True,
-                           description="Answered on or before date_due; null while awaiting or without dates."),
-    "days_overdue": _s("integer", nullable=True, description="Days past date_due of an overdue question, today."),
+    "days_to_answer": _s("integer", nullable=True, description="Calendar days from tabling to the "
+                                                               "substantive answer; null while awaiting."),
+    "days_to_holding_answer": _s("integer", nullable=True,
+                                 description="Days from tabling to a holding answer."),
+    "answered_on_time": _s("boolean", nullable=True, description="Answered on or before date_due; "
+                                                                 "null while awaiting or without dates."),
+    "days_overdue": _s("integer", nullable=True,
+                       description="Days past date_due of an overdue question, as of today."),
     "url": _s("string"), "official_url": TEXT,
 })
 SHARE = _s("number", nullable=True, minimum=0, maximum=1)

@@ -29,7 +29,8 @@ WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 720, 260, 48, 16, 12, 36
 @bp.get("/timeliness")
 def page():
     result = _result()
-    rows = [{**department_to_dict(row), **links(row.department, result.request)} for row in result.departments]
+    rows = [{**department_to_dict(row), **links(row.department, result.request)}
+            for row in result.departments]
     return render_template("timeliness.html", result=result, rows=rows, chart=chart(result),
                            csv_url=url_for("timeliness.as_csv", **request.args.to_dict(flat=False)),
                            json_url=url_for("timeliness.as_json", **request.args.to_dict(flat=False)),

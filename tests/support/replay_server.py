@@ -2,7 +2,8 @@
 
 It serves a set of detail records (`{"value": {...}, "links": [...]}`) the way the
 API does: the list endpoint filters by answered/corrected/tabled dates, house,
-`answered` (Answered: has a `dateAnswered`; Unanswered: has none) and withdrawal, pages with skip/take/totalResults and truncates texts like the real
+`answered` (Answered: has a `dateAnswered`; Unanswered: has none) and withdrawal,
+pages with skip/take/totalResults and truncates texts like the real
 list (answer HTML stripped and cut to 255 characters plus "...", question cut to
 255); the detail endpoint returns the record as is, or a 404 ProblemDetails.
 
