@@ -158,3 +158,16 @@ def test_the_record_and_the_page_state_the_timeline(client):
     late = BeautifulSoup(client.get("/answers/90000088").data, "html.parser")
     assert late.select_one(".timeline").get_text() == (
         "Tabled 19 June 2019 · due 24 June · answered 28 June — 4 days after it was due")
+
+
+def test_the_histogram_spreads_agree_with_sorting():
+    import numpy as np
+
+    from indexer.timeliness import _Columns, _sorted_spreads
+
+    rng = np.random.default_rng(7)
+    depts, days = rng.integers(1, 6, 500), rng.integers(-3, 90, 500)
+    columns = _Columns.__new__(_Columns)
+    columns.dept, columns.counted_days = depts, np.ones(500, dtype=bool)
+    columns.tabled, columns.answered = np.zeros(500, dtype=np.int64), days * 86_400_000_000
+    assert columns.day_spreads() == _sorted_spreads(depts, days)
