@@ -1,4 +1,4 @@
-"""Screenshots of the home, results (plain and filtered), answer and timeliness pages, at desktop and phone widths.
+"""Screenshots of the home, results (plain, filtered), answer and timeliness pages, desktop and phone.
 
 `make screenshots` sets WRANS_SCREENSHOTS_DIR=docs/screenshots to refresh the README's
 pictures; otherwise they go to a temp dir, so every run still renders the pages.
