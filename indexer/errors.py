@@ -62,7 +62,7 @@ class IndexCorrupt(IndexError_):
 
 class IndexOutdated(IndexError_):
     def __init__(self, feature: str):
-        super().__init__(f"{feature} needs fields this search index was built without: "
+        super().__init__(f"{feature}: this search index was built without the fields it needs; "
                          "rebuild it with `wrans index --rebuild`")
 
 

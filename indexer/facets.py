@@ -190,7 +190,7 @@ class SearcherTables:
     def life(self) -> dict[str, np.ndarray]:
         """Boolean masks per docnum from `LIFE_COLUMN`: answered, awaiting, withdrawn, namedday."""
         if LIFE_COLUMN not in self._schema:
-            raise IndexOutdated("Timeliness and the timing sorts")
+            raise IndexOutdated("Timeliness, sort=slowest and sort=most_overdue")
         ordinals = as_numpy(self._joined_ordinals(LIFE_COLUMN))
         values = self._segments.values(LIFE_COLUMN)
         masks = {}
