@@ -96,7 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
         "update", help="fetch what is new or corrected since the last update and index it (for cron)",
         description="Scrape from the last successful update minus the lookback (the first run from "
                     "WRANS_UPDATE_FIRST_DATE) to today, re-check holding answers and questions awaiting "
-                    "one, and upsert what changed. Prints one summary line; logs only warnings without a terminal.")
+                    "one, and upsert what changed. Prints one summary line; logs only warnings "
+                    "without a terminal.")
     update.add_argument("--since", type=_day, metavar="YYYY-MM-DD",
                         help="list from this day instead of the last successful update minus the lookback")
     update.add_argument("-v", "--verbose", action="store_true",
