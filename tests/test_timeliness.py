@@ -171,3 +171,33 @@ def test_the_histogram_spreads_agree_with_sorting():
     columns.dept, columns.counted_days = depts, np.ones(500, dtype=bool)
     columns.tabled, columns.answered = np.zeros(500, dtype=np.int64), days * 86_400_000_000
     assert columns.day_spreads() == _sorted_spreads(depts, days)
+
+
+def test_an_index_built_before_the_timing_fields_says_to_rebuild(tmp_path, monkeypatch):
+    """Searches still work; the new statuses find nothing; /timeliness and the timing sorts say what to do."""
+    from indexer import index as index_module
+    from indexer.schema import DUE_COLUMN, LIFE_COLUMN, build_schema, document_from_answer
+
+    def old_schema():
+        schema = build_schema()
+        for name in (DUE_COLUMN, LIFE_COLUMN):
+            schema.remove(name)
+        return schema
+
+    def old_document(answer):
+        return {k: v for k, v in document_from_answer(answer).items() if k not in (DUE_COLUMN, LIFE_COLUMN)}
+
+    monkeypatch.setattr(index_module, "build_schema", old_schema)
+    monkeypatch.setattr(index_module, "document_from_answer", old_document)
+    rebuild_index(SAMPLE_DIR, tmp_path / "old", procs=1)
+    app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "old"), "TODAY": TODAY})
+    client = app.test_client()
+    try:
+        assert client.get("/api/search?q=sudan").get_json()["total"] == 4
+        assert client.get("/api/search?status=overdue").get_json()["total"] == 0
+        for url in ("/api/timeliness", "/api/search?q=sudan&sort=slowest"):
+            response = client.get(url)
+            assert response.status_code == 503
+            assert "wrans index --rebuild" in response.get_json()["error"]["message"]
+    finally:
+        app.extensions["wrans_index"].close()
