@@ -201,3 +201,10 @@ def test_an_index_built_before_the_timing_fields_says_to_rebuild(tmp_path, monke
             assert "wrans index --rebuild" in response.get_json()["error"]["message"]
     finally:
         app.extensions["wrans_index"].close()
+
+
+def test_results_mark_overdue_questions(client):
+    page = BeautifulSoup(client.get("/search?status=overdue").data, "html.parser")
+    [result] = page.select("li.result")
+    assert result.select_one(".badge-overdue").get_text() == "Overdue"
+    assert "Awaiting" not in page.select_one("li.result").get_text()

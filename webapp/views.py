@@ -11,7 +11,7 @@ from indexer.citation import citation, citation_text, holding_date
 from indexer.correction import correction_diff_html, has_inline_marks
 from indexer.errors import IndexError_
 from indexer.search import STATUSES, SearchIndex
-from indexer.timing import timeline_words
+from indexer.timing import status_on, timeline_words
 
 from .params import configured_today, search_request_from_args
 from .refine import (
@@ -113,6 +113,7 @@ def register_template_helpers(app) -> None:
     app.jinja_env.globals["filter_nouns"] = FILTER_NOUNS
     app.jinja_env.globals["search_url"] = search_url
     app.jinja_env.globals["Markup"] = Markup
+    app.jinja_env.globals["life_status"] = lambda answer: status_on(answer, configured_today())
 
 
 def long_date(value) -> str:
