@@ -181,7 +181,11 @@ class ScrapeRun:
         for item in items:
             self.take(item)
             self.meter.add(1)
-        if self.summary.failed == failed_before and len(items) >= first["totalResults"]:
+        # Unanswered windows are never recorded finished: a resumed run lists them again
+        # (cheap), since the questions they list are what spares a detail request per
+        # awaiting question re-checked (`also_ids`).
+        if (self.summary.failed == failed_before and len(items) >= first["totalResults"]
+                and filter_name != UNANSWERED[0]):
             self.state.mark_done(filter_name, window, len(items))
         log.info("%s: %d listed; so far %s; %s", what, len(items), self.finish_summary().line(),
                  self.meter.line())
