@@ -66,8 +66,7 @@ def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: 
     facet_filters = facet_filters or {}
     # reading a new segment's columns is not the query's time
     tables.warm(sort, tuple(facets) + tuple(facet_filters), date_checks)
-    collector = _ArrayCollector(tables, limit, sort, date_checks, facet_filters)
-    collector.today_raw = today_raw
+    collector = _ArrayCollector(tables, limit, sort, date_checks, facet_filters, today_raw)
     try:  # the timer starts inside: with a tiny limit it can fire before start_timer returns
         collector.start_timer(time_limit, threading.current_thread() is threading.main_thread())
         searcher.search_with_collector(final, collector)
@@ -82,8 +81,8 @@ def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: 
 class _ArrayCollector(Collector):
     """A Whoosh collector that finds every match in `prepare` and never steps a matcher."""
 
-    def __init__(self, tables, limit: int, sort: str, date_checks, facet_filters):
-        self.tables = tables
+    def __init__(self, tables, limit: int, sort: str, date_checks, facet_filters, today_raw: int = 0):
+        self.tables, self.today_raw = tables, today_raw
         self.limit = max(1, limit)
         self.sort = sort
         self.checks = [(tables.dates[column], lo, hi) for column, lo, hi in date_checks

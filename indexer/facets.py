@@ -29,6 +29,11 @@ NO_DATE = (1 << 64) - 1  # what a date column holds for a document without that 
 DAY = 86_400_000_000  # a date column counts microseconds since 1 January of year 1
 
 
+def raw_day(day) -> int:
+    """Midnight of `day` as the raw value a date column holds (0 for none)."""
+    return (day.toordinal() - 1) * DAY if day else 0
+
+
 def as_numpy(values: array) -> np.ndarray:
     """A zero-copy numpy view of one of the tables' `array`s."""
     return np.frombuffer(values, dtype=NUMPY_TYPES[values.typecode])

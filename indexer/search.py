@@ -25,7 +25,7 @@ from .collecting import Collected, collect
 from .damage import opening_index
 from .engine.weighting import CachedLengthBM25F
 from .errors import QueryError
-from .facets import DAY, SearcherTables, SegmentArrays
+from .facets import SearcherTables, SegmentArrays, raw_day
 from .filters import (
     STATUSES,
     FilterMiss,
@@ -207,7 +207,7 @@ class SearchIndex:
     def _collect(self, searcher, final, plan: FilterPlan, limit: int, sort: str, facets, today=None):
         return collect(searcher, self._tables(searcher), final, limit=limit, sort=sort, facets=facets,
                        time_limit=self.time_limit, date_checks=_raw_checks(plan.date_checks, searcher.schema),
-                       facet_filters=plan.facet_values, today_raw=_raw_day(today))
+                       facet_filters=plan.facet_values, today_raw=raw_day(today))
 
     def warm(self) -> None:
         """Read what a first search would (tables, field lengths) now, e.g. as a worker starts.
@@ -374,7 +374,3 @@ def _raw_checks(checks, schema) -> list[tuple]:
     return [(name, schema[name].to_column_value(first), schema[name].to_column_value(last))
             if name in schema else (name, 0, 0) for name, first, last in checks]
 
-
-def _raw_day(day: dt.date | None) -> int:
-    """Midnight of `day` as the raw value a date column holds (0 for none)."""
-    return (day.toordinal() - 1) * DAY if day else 0

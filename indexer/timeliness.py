@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .facets import DAY, NO_DATE, as_numpy
+from .facets import DAY, NO_DATE, as_numpy, raw_day
 
 CHART_DEPARTMENTS = 3  # chosen by default: the departments with most answers timed
 MAX_CHART_DEPARTMENTS = 6
@@ -109,9 +109,9 @@ class _Columns:
         tabled = as_numpy(tables.dates["date_tabled"])
         period = tables.live & (tabled != NO_DATE)
         if request.date_from:
-            period &= tabled >= _raw(request.date_from)
+            period &= tabled >= raw_day(request.date_from)
         if request.date_to:
-            period &= tabled <= _raw(request.date_to)
+            period &= tabled <= raw_day(request.date_to)
         if request.house:
             house = tables.facets["house"]
             period &= np.isin(as_numpy(house.ordinals), house.ordinals_of([request.house]))
@@ -122,7 +122,7 @@ class _Columns:
         self.on_time = self.timed & (self.answered <= self.due)
         self.named = life["namedday"]
         self.counted_days = self.answered_mask & answered_dated
-        self.overdue = period & life["awaiting"] & (as_numpy(tables.dates["date_due"]) < _raw(today))
+        self.overdue = period & life["awaiting"] & (as_numpy(tables.dates["date_due"]) < raw_day(today))
 
     def department_rows(self, values: list[str]) -> list[DepartmentTimeliness]:
         """One row per named department some live question has, counted with `bincount`."""
@@ -225,9 +225,6 @@ def _months(raw: np.ndarray) -> np.ndarray:
     days = (raw // DAY) - (dt.date(1970, 1, 1).toordinal() - 1)
     return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
 
-
-def _raw(day: dt.date) -> int:
-    return (day.toordinal() - 1) * DAY
 
 
 # Flat names, the same in /api/timeliness rows and the columns of /timeliness.csv.
