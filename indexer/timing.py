@@ -69,19 +69,21 @@ def status_on(answer: Answer, today: dt.date) -> str:
     return "overdue" if is_overdue(answer, today) else "awaiting"
 
 
+# The timing fields of `/api/answers/<id>`, and the CSV's last columns in this order (issue 16's names).
+TIMING_COLUMNS = ("date_due", "named_day", "days_to_answer", "days_to_holding_answer", "answered_on_time",
+                  "days_overdue")
+
+
 def timing_fields(answer: Answer, today: dt.date) -> dict:
-    """The timing fields of `/api/answers/<id>` and the CSV's last columns, in that order."""
-    return {
-        "date_due": answer.date_for_answer.isoformat() if answer.date_for_answer else None,
-        "named_day": answer.is_named_day,
-        "days_to_answer": days_to_answer(answer),
-        "days_to_holding_answer": days_between(answer.date_tabled, answer.date_holding_answer),
-        "answered_on_time": answered_on_time(answer),
-        "days_overdue": days_overdue(answer, today),
-    }
-
-
-TIMING_COLUMNS = tuple(timing_fields(Answer(0, None, None, "", "", "", "", None, None), dt.date.min))
+    """`TIMING_COLUMNS` of one question, as of `today`."""
+    return dict(zip(TIMING_COLUMNS, (
+        answer.date_for_answer.isoformat() if answer.date_for_answer else None,
+        answer.is_named_day,
+        days_to_answer(answer),
+        days_between(answer.date_tabled, answer.date_holding_answer),
+        answered_on_time(answer),
+        days_overdue(answer, today),
+    ), strict=True))
 
 
 def timeline_words(answer: Answer, today: dt.date) -> str:
