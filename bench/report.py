@@ -72,6 +72,11 @@ def render_run(run: dict) -> str:
         p = sf["page_only"]
         lines.append(f"| FTS5 top page + snippets only, no count or facets (p50 / p95 / p99) | | "
                      f"{p['p50']:.1f} / {p['p95']:.1f} / {p['p99']:.1f} ms | |")
+    if "timeliness" in run:  # per-department figures of /api/timeliness, in-process (bench/timeliness.py)
+        t = run["timeliness"]
+        warm = f"{t['warm_ms']['p50']:.0f} / {t['warm_ms']['p95']:.0f} ms"
+        lines.append(f"| /api/timeliness computation, warm p50 / p95 (first call, cold) | "
+                     f"{warm} ({t['cold_ms']:,.0f} ms) | | |")
     a, b = sw["rss_mb"].get("VmHWM"), sf["rss_mb"].get("VmHWM")
     lines.append(f"| search process RSS after the mix (VmHWM) | {a} MB | {b} MB | {_x(a, b)} |")
     lines.append(f"| refused or timed-out queries | {sw['error_count']} {sw['errors'] or ''} | "

@@ -27,6 +27,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench.timeliness import child_timeliness
+
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "bench" / "work"
 RESULTS = REPO / "bench" / "results"
@@ -199,7 +201,8 @@ def child_update_fts5(db: str, paths_file: str) -> dict:
 CHILDREN = {"build-whoosh": child_build_whoosh, "build-fts5": child_build_fts5,
             "open-whoosh": child_open_whoosh, "open-fts5": child_open_fts5,
             "search-whoosh": child_search_whoosh, "search-fts5": child_search_fts5,
-            "update-whoosh": child_update_whoosh, "update-fts5": child_update_fts5}
+            "update-whoosh": child_update_whoosh, "update-fts5": child_update_fts5,
+            "timeliness": child_timeliness}
 
 
 # ---------------------------------------------------------------- web load
@@ -400,6 +403,8 @@ def run(size: int, seed: int, workers: int, clients: int, web_seconds: float, jo
                          "whoosh_error": w["error"]}
                         for s, w, f in zip(mix, whoosh["rows"], fts["rows"], strict=True)]
     out["hit_agreement"] = agreement(out["per_query"])
+    log("timeliness (/api/timeliness's computation), cold then warm")
+    out["timeliness"] = run_child("timeliness", str(index_dir))
     log(f"updating {UPDATE_COUNT} changed answers")
     paths = corpus.write_records(data_dir, update_indices(size, seed), size, seed, revision=1)
     journal.append(data_dir, [corpus.FIRST_ID + i for i in update_indices(size, seed)])  # as the store does

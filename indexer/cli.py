@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run N gunicorn sync workers (0: Flask's development server)")
     serve.set_defaults(run=cmd_serve)
 
-    scrape = commands.add_parser("scrape", help="fetch questions answered or corrected in a date range")
+    scrape = commands.add_parser(
+        "scrape", help="fetch questions answered, corrected, or tabled and unanswered, in a date range")
     scrape.add_argument("--since", type=_day, required=True, metavar="YYYY-MM-DD",
                         help="first day of the range (inclusive)")
     scrape.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last day (default: today)")
@@ -94,8 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     update = commands.add_parser(
         "update", help="fetch what is new or corrected since the last update and index it (for cron)",
         description="Scrape from the last successful update minus the lookback (the first run from "
-                    "WRANS_UPDATE_FIRST_DATE) to today, re-check holding answers, and upsert what "
-                    "changed. Prints one summary line; logs only warnings without a terminal.")
+                    "WRANS_UPDATE_FIRST_DATE) to today, re-check holding answers and questions awaiting "
+                    "one, and upsert what changed. Prints one summary line; logs only warnings "
+                    "without a terminal.")
     update.add_argument("--since", type=_day, metavar="YYYY-MM-DD",
                         help="list from this day instead of the last successful update minus the lookback")
     update.add_argument("-v", "--verbose", action="store_true",

@@ -58,15 +58,16 @@ class Collected:
 
 
 def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: float,
-            date_checks=(), facet_filters=None) -> Collected:
+            date_checks=(), facet_filters=None, today_raw: int = 0) -> Collected:
     """Match `final` once; raise SearchTimedOut when it outruns `time_limit`.
 
-    `facet_filters` maps a facet name to the stored values it keeps (ORed).
+    `facet_filters` maps a facet name to the stored values it keeps (ORed);
+    `today_raw` is the request's day as a raw date value (for `most_overdue`).
     """
     facet_filters = facet_filters or {}
     # reading a new segment's columns is not the query's time
     tables.warm(sort, tuple(facets) + tuple(facet_filters), date_checks)
-    collector = _ArrayCollector(tables, limit, sort, date_checks, facet_filters)
+    collector = _ArrayCollector(tables, limit, sort, date_checks, facet_filters, today_raw)
     try:  # the timer starts inside: with a tiny limit it can fire before start_timer returns
         collector.start_timer(time_limit, threading.current_thread() is threading.main_thread())
         searcher.search_with_collector(final, collector)
@@ -81,14 +82,17 @@ def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: 
 class _ArrayCollector(Collector):
     """A Whoosh collector that finds every match in `prepare` and never steps a matcher."""
 
-    def __init__(self, tables, limit: int, sort: str, date_checks, facet_filters):
-        self.tables = tables
+    def __init__(self, tables, limit: int, sort: str, date_checks, facet_filters, today_raw: int = 0):
+        self.tables, self.today_raw = tables, today_raw
         self.limit = max(1, limit)
         self.sort = sort
-        self.checks = [(tables.dates[column], lo, hi) for column, lo, hi in date_checks]
+        self.checks = [(tables.dates[column], lo, hi) for column, lo, hi in date_checks
+                       if column in tables.dates]
         self.facet_filters = {name: tables.facets[name].ordinals_of(values)
                               for name, values in facet_filters.items() if name in tables.facets}
-        self.missing_facet = any(name not in tables.facets for name in facet_filters)
+        # a column this index lacks matches nothing
+        self.missing_facet = (any(name not in tables.facets for name in facet_filters)
+                              or any(column not in tables.dates for column, _lo, _hi in date_checks))
         self.deadline = float("inf")
 
     def prepare(self, top_searcher, q, context):
@@ -104,7 +108,7 @@ class _ArrayCollector(Collector):
         Keeps, per filtered facet, the matches that pass the other filters, for its counts.
         """
         ids = found.ids
-        keep = np.full(len(ids), not self.missing_facet)  # a column this index lacks matches nothing
+        keep = np.full(len(ids), not self.missing_facet)
         for values, lo, hi in self.checks:
             days = as_numpy(values)[ids]
             keep &= (days >= max(lo, 0)) & (days <= min(hi, UINT64_MAX))
@@ -142,8 +146,8 @@ class _ArrayCollector(Collector):
             order = _top_by_score(ids, self.kept.scores, limit)
             docnums, scores = ids[order].tolist(), self.kept.scores[order].tolist()
         else:
-            keys = self.tables.newest_keys if self.sort == "newest" else self.tables.oldest_keys
-            docnums = ids[_first_by_key(as_numpy(keys)[ids], limit)].tolist()
+            keys = self.tables.sort_keys(self.sort, self.today_raw)
+            docnums = ids[_first_by_key(keys[ids], limit)].tolist()
             scores = [None] * len(docnums)
         tables = self.tables.facets
         counts = {name: tables[name].counts_of(self.unfiltered.get(name, ids))

@@ -8,6 +8,7 @@
     ├── IndexError_             base for index problems
     │   ├── IndexMissing        no index yet: run `wrans index`
     │   ├── IndexCorrupt        the index cannot be opened: rebuild it
+    │   ├── IndexOutdated       built before a field a feature needs: `wrans index --rebuild`
     │   └── IndexBusy           another run holds the update lock
     ├── QueryError              base for queries we refuse
     │   ├── QuerySyntaxError    the query cannot be parsed (callers fall back to plain words)
@@ -57,6 +58,12 @@ class IndexCorrupt(IndexError_):
             f"the search index at {path} cannot be opened ({cause}): "
             "rebuild it with `wrans index --rebuild`"
         )
+
+
+class IndexOutdated(IndexError_):
+    def __init__(self, feature: str):
+        super().__init__(f"{feature}: this search index was built without the fields it needs; "
+                         "rebuild it with `wrans index --rebuild`")
 
 
 class IndexBusy(IndexError_):

@@ -18,12 +18,20 @@ from functools import cached_property
 
 import numpy as np
 
-from .schema import DATE_COLUMNS, DATED_FIELD, FACET_COLUMNS, GROUP_COLUMN
+from .errors import IndexOutdated
+from .schema import DATE_COLUMNS, DATED_FIELD, FACET_COLUMNS, GROUP_COLUMN, LIFE_COLUMN
 
 GROUP_PREFIX = b"group:"  # other keys ("id:123") name one question, so never collapse
 # Sort key of documents without an answer date: after every dated one, in both orders.
 UNDATED = (1 << 63) - 1
 NUMPY_TYPES = {"I": np.uint32, "Q": np.uint64, "q": np.int64}
+NO_DATE = (1 << 64) - 1  # what a date column holds for a document without that date
+DAY = 86_400_000_000  # a date column counts microseconds since 1 January of year 1
+
+
+def raw_day(day) -> int:
+    """Midnight of `day` as the raw value a date column holds (0 for none)."""
+    return (day.toordinal() - 1) * DAY if day else 0
 
 
 def as_numpy(values: array) -> np.ndarray:
@@ -142,8 +150,10 @@ class SearcherTables:
     def warm(self, sort: str, facets, date_checks) -> None:
         """Build what a search will read, so the build is not timed as part of the search."""
         self.groups  # noqa: B018 - a cached property, read for its side effect
-        if date_checks or sort in ("newest", "oldest"):
+        if date_checks or sort != "relevance":
             self.dates  # noqa: B018
+        if sort in ("slowest", "most_overdue"):
+            self.slowest_keys if sort == "slowest" else self.life  # noqa: B018
         if sort == "newest":
             self.newest_keys  # noqa: B018
         elif sort == "oldest":
@@ -180,6 +190,53 @@ class SearcherTables:
     def oldest_keys(self) -> array:
         """Sort key per docnum for oldest first: dated answers by date ascending."""
         return self._date_keys(reverse=False)
+
+    @cached_property
+    def life(self) -> dict[str, np.ndarray]:
+        """Boolean masks per docnum from `LIFE_COLUMN`: answered, awaiting, withdrawn, namedday."""
+        if LIFE_COLUMN not in self._schema:
+            raise IndexOutdated("Timeliness, sort=slowest and sort=most_overdue")
+        ordinals = as_numpy(self._joined_ordinals(LIFE_COLUMN))
+        values = self._segments.values(LIFE_COLUMN)
+        masks = {}
+        for word in ("answered", "awaiting", "withdrawn", "namedday"):
+            chosen = [o for o, value in enumerate(values) if word in value.split()]
+            masks[word] = np.isin(ordinals, np.array(chosen, dtype=np.uint32))
+        return masks
+
+    @cached_property
+    def live(self) -> np.ndarray:
+        """docnum -> True unless deleted (tables keep deleted documents' slots)."""
+        out = np.ones(self.doc_count_all, dtype=bool)
+        for leaf, offset in self._leaves:
+            if leaf.has_deletions():
+                out[offset + np.fromiter(leaf.segment().deleted_docs(), dtype=np.int64)] = False
+        return out
+
+    @cached_property
+    def slowest_keys(self) -> np.ndarray:
+        """Sort key for slowest first: most days from tabling to a substantive answer; the rest last."""
+        tabled, answered = (as_numpy(self.dates[c]) for c in ("date_tabled", "date_answered"))
+        known = self.life["answered"] & (tabled != NO_DATE) & (answered != NO_DATE)
+        keys = np.full(self.doc_count_all, UNDATED, dtype=np.int64)
+        keys[known] = tabled[known].astype(np.int64) - answered[known].astype(np.int64)
+        return keys
+
+    def most_overdue_keys(self, today_raw: int) -> np.ndarray:
+        """Sort key for most overdue first: awaiting and due before `today_raw`, earliest due first."""
+        due = as_numpy(self.dates["date_due"])
+        overdue = self.life["awaiting"] & (due < today_raw)
+        keys = np.full(self.doc_count_all, UNDATED, dtype=np.int64)
+        keys[overdue] = due[overdue].astype(np.int64)
+        return keys
+
+    def sort_keys(self, sort: str, today_raw: int) -> np.ndarray:
+        """The key array a non-relevance sort orders by (smallest first, ties in docnum order)."""
+        if sort == "slowest":
+            return self.slowest_keys
+        if sort == "most_overdue":
+            return self.most_overdue_keys(today_raw)
+        return as_numpy(self.newest_keys if sort == "newest" else self.oldest_keys)
 
     def _joined_ordinals(self, column: str, only_prefix: bytes = b"") -> array:
         return self._joined(lambda leaf: self._segments.ordinals(leaf, column, only_prefix), "I")

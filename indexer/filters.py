@@ -24,10 +24,13 @@ from whoosh import query
 
 from .departments import DEPARTMENT_ACRONYMS, fold, names_for_acronym
 from .normalize import department_from_name
-from .schema import ATTACHMENTS_FIELD, DATED_FIELD, FACET_COLUMNS, FILTER_FIELDS, YEAR_FIELDS
+from .schema import ATTACHMENTS_FIELD, DATED_FIELD, DUE_COLUMN, FACET_COLUMNS, FILTER_FIELDS, YEAR_FIELDS
 
 FIRST_YEAR = 1900  # an open "from" starts here; older answers would need an earlier year
-STATUSES = ("answered", "holding", "corrected", "withdrawn", "namedday", "unanswered")
+STATUSES = ("answered", "holding", "corrected", "withdrawn", "namedday", "unanswered", "awaiting",
+            "overdue", "late")
+# Judged at query time (schema.status_tags): awaiting, and due before the request's day.
+OVERDUE, AWAITING = "overdue", "awaiting"
 RESOLVED_FILTERS = ("house", "dept", "asker", "answerer", "party")  # matched against the index's values
 MAX_VALUES = 200  # stored values one typed value may stand for ("asker=lord")
 SUGGESTIONS = 3
@@ -117,6 +120,8 @@ def plan_filters(request, value_index) -> FilterPlan:
         values = list(dict.fromkeys(values))
         if name in FACET_COLUMNS:
             plan.facet_values[name] = tuple(values)
+        elif name == "status" and OVERDUE in values:
+            plan.clauses.append(_status_clause(values, request, plan))
         else:
             plan.clauses.append(query.Or([query.Term(FILTER_FIELDS[name], v) for v in values]))
     if request.has_attachments is not None:
@@ -127,6 +132,26 @@ def plan_filters(request, value_index) -> FilterPlan:
         plan.clauses.append(year_clause(YEAR_FIELDS[date_field], start, end))
         plan.date_checks.append((date_field, start_of(start), end_of(end)))
     return plan
+
+
+def _status_clause(values: list[str], request, plan: FilterPlan) -> query.Query:
+    """Statuses ORed, "overdue" being awaiting and due before the request's day.
+
+    Alone, the due-day bound is an exact check on the cached column (`date_checks`,
+    cheap); ORed with other statuses it must be a query clause, a `DateRange`.
+    """
+    last_day = request_today(request) - dt.timedelta(days=1)
+    if values == [OVERDUE]:
+        plan.date_checks.append((DUE_COLUMN, start_of(dt.date(FIRST_YEAR, 1, 1)), end_of(last_day)))
+        return query.Term(FILTER_FIELDS["status"], AWAITING)
+    overdue = query.And([query.Term(FILTER_FIELDS["status"], AWAITING),
+                         query.DateRange(DUE_COLUMN, start_of(dt.date(FIRST_YEAR, 1, 1)), end_of(last_day))])
+    return query.Or([query.Term(FILTER_FIELDS["status"], v) for v in values if v != OVERDUE] + [overdue])
+
+
+def request_today(request) -> dt.date:
+    """The day a request is judged on: its own `today` (tests), else the real one."""
+    return getattr(request, "today", None) or dt.date.today()
 
 
 def _resolved(name: str, value: str, index: ValueIndex | None) -> tuple[str, ...]:

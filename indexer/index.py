@@ -27,14 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.query import Term
+from whoosh.query import And, Not, Term
 
 from . import journal, store
 from .engine import building, updating
 from .errors import StoreError
 from .live import LIVE, STATE, index_exists, live_build, open_live_index, read_index_state
 from .normalize import answer_from_record
-from .schema import ID_FIELD, STATUS_FIELD, build_schema, document_from_answer
+from .schema import ID_FIELD, STATUS_FIELD, answer_from_stored, build_schema, document_from_answer
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +201,24 @@ def ids_with_status(index_dir: Path, status: str) -> list[int]:
         with ix.searcher() as searcher:
             docnums = searcher.docs_for_query(Term(STATUS_FIELD, status))
             return sorted(int(searcher.stored_fields(n)[ID_FIELD]) for n in docnums)
+    finally:
+        ix.close()
+
+
+def awaiting_questions(index_dir: Path) -> list[tuple[int, dt.date | None]]:
+    """(id, date tabled) of the indexed questions awaiting an answer, holding answers left out.
+
+    An index built before the "awaiting" tag gives none (rebuild it to re-check them).
+    """
+    wanted = And([Term(STATUS_FIELD, "awaiting"), Not(Term(STATUS_FIELD, "holding"))])
+    ix = open_live_index(index_dir)
+    try:
+        with ix.searcher() as searcher:
+            found = []
+            for docnum in searcher.docs_for_query(wanted):
+                answer = answer_from_stored(searcher.stored_fields(docnum))
+                found.append((answer.id, answer.date_tabled))
+            return sorted(found)
     finally:
         ix.close()
 

@@ -26,6 +26,7 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
+from . import timing
 from .engine.analysis import MemoAnalyzer
 from .records import Answer, answer_from_dict, answer_to_dict
 
@@ -56,7 +57,12 @@ FILTER_FIELDS = {"house": "house_facet", "dept": "dept_facet", "asker": "asker_f
 FACET_COLUMNS = {"dept": "dept_facet", "house": "house_facet", "party": "party_facet",
                  "year": "year", "asker": "asker_facet"}
 GROUP_COLUMN = "group_key"
-DATE_COLUMNS = ("date_answered", "date_tabled")
+DUE_COLUMN = "date_due"  # the API's dateForAnswer: overdue checks, most_overdue, timeliness
+DATE_COLUMNS = ("date_answered", "date_tabled", DUE_COLUMN)
+# One value per question for timeliness and the timing sorts: "answered", "awaiting" or
+# "withdrawn", then " namedday" for a named-day question (`life_value`). Indexes built
+# before it lack it: those sorts and /timeliness then ask for `wrans index --rebuild`.
+LIFE_COLUMN = "life"
 YEAR_FIELDS = {"date_answered": "year", "date_tabled": "year_tabled"}
 ATTACHMENTS_FIELD = "has_attachments"
 DATED_FIELD = "dated"  # "1" when the answer has a date answered: feeds filter on it with one term
@@ -105,6 +111,8 @@ def build_schema() -> fields.Schema:
         has_attachments=fields.BOOLEAN(),
         date_answered=fields.DATETIME(sortable=True),
         date_tabled=fields.DATETIME(sortable=True),
+        date_due=fields.DATETIME(sortable=True),
+        life=fields.ID(sortable=True),
         record=fields.STORED(),
     )
 
@@ -146,6 +154,8 @@ def document_from_answer(answer: Answer) -> dict:
         "has_attachments": bool(answer.attachments),
         "date_answered": _datetime(answer.date_answered),
         "date_tabled": _datetime(answer.date_tabled),
+        DUE_COLUMN: _datetime(answer.date_for_answer),
+        LIFE_COLUMN: life_value(answer),
         "record": json.dumps(answer_to_dict(answer), ensure_ascii=False),
     }
     return {key: value for key, value in doc.items() if value not in (None, "")}
@@ -180,7 +190,12 @@ def _uin_order(uin: str) -> tuple:
 
 
 def status_tags(answer: Answer) -> list[str]:
-    """Every status an answer has (a corrected answer is also answered)."""
+    """Every status an answer has (a corrected answer is also answered).
+
+    "awaiting" (no substantive answer, not withdrawn) and "late" (answered after its
+    due day) are stored; "overdue" is not: it depends on the day, so search judges
+    it at query time as awaiting and due before today (`filters.py`).
+    """
     tags = []
     if answer.answer_text and not answer.is_holding:
         tags.append("answered")
@@ -188,7 +203,18 @@ def status_tags(answer: Answer) -> list[str]:
                       (answer.is_withdrawn, "withdrawn"), (answer.is_named_day, "namedday")):
         if flag:
             tags.append(tag)
-    return tags or ["unanswered"]
+    tags = tags or ["unanswered"]
+    for flag, tag in ((timing.is_awaiting(answer), "awaiting"), (timing.is_late(answer), "late")):
+        if flag:
+            tags.append(tag)
+    return tags
+
+
+def life_value(answer: Answer) -> str:
+    """The `LIFE_COLUMN` value: where the question stands, and whether it is named-day."""
+    state = ("withdrawn" if answer.is_withdrawn else
+             "awaiting" if timing.is_awaiting(answer) else "answered")
+    return f"{state} namedday" if answer.is_named_day else state
 
 
 def answer_from_stored(stored: dict) -> Answer:

@@ -1,6 +1,7 @@
-"""`wrans scrape`: list what was answered or corrected in a date range, store full records.
+"""`wrans scrape`: list what was answered, corrected or tabled unanswered in a range; store full records.
 
-For each filter (answered, then corrected) the range is walked in windows (see
+For each filter (answered, corrected, then tabled and still unanswered:
+`answered=Unanswered` over `tabledWhenFrom/To`) the range is walked in windows (see
 `windows.py`); each window is listed completely, its questions are unioned by id
 with everything already handled in this run, and the detail of every new or
 changed question is fetched and stored with `store.write_record` (atomic, only
@@ -47,6 +48,9 @@ log = logging.getLogger("wrans.scrape")
 
 FILTERS = (("answered", "answeredWhenFrom", "answeredWhenTo"),
            ("corrected", "correctedWhenFrom", "correctedWhenTo"))
+# Questions tabled in the range and not answered yet (the list's own `answered` filter).
+UNANSWERED = ("unanswered", "tabledWhenFrom", "tabledWhenTo")
+FIXED_PARAMS = {"unanswered": {"answered": "Unanswered"}}
 LEAF_PAGES = 10  # a window holding more than this many pages of questions is split
 LIST_PASSES = 3  # list a window again when paging returned fewer ids than totalResults
 QUESTION_PREVIEW = 255
@@ -75,20 +79,27 @@ class Summary:
 
 
 def scrape(settings: Settings, since: date, until: date, house: str | None = None,
-           refetch: bool = False, also_ids: Iterable[int] = ()) -> Summary:
-    """Store every question answered or corrected from `since` to `until`, resuming a stopped run.
+           refetch: bool = False, also_ids: Iterable[int] = (), open_since: date | None = None,
+           today: date | None = None) -> Summary:
+    """Store every question answered, corrected or tabled-and-unanswered from `since` to `until`.
 
-    `also_ids` are fetched too unless the listing already took them: `wrans update`
-    passes the questions whose stored answer is still a holding answer, since the
-    substantive answer may come after the question leaves the date window.
+    A stopped run resumes. `also_ids` are fetched too unless a listing already took
+    them: `wrans update` passes the questions whose stored answer is still a holding
+    answer or that still await one, since the answer may come after the question
+    leaves the date window. `open_since` starts the unanswered listing earlier
+    than `since`, over the tabled range of the questions being re-checked: one
+    listing of what is still unanswered there replaces a request per question
+    (only those that left it, answered or gone, are fetched one by one).
     """
     store.sweep_temporary_files(settings.data_dir)
-    state = ScrapeState(settings.state_dir, since, house, date.today())
+    state = ScrapeState(settings.state_dir, since, house, today or date.today())
+    unanswered_from = min(since, open_since) if open_since else since
+    walks = [(f, Window(since, until)) for f in FILTERS] + [(UNANSWERED, Window(unanswered_from, until))]
     with ApiClient(settings) as client, Meter(None, "scrape", unit="questions") as meter:
         run = ScrapeRun(client, settings.data_dir, state, house, refetch, meter)
         try:
-            for filter_name, from_param, to_param in FILTERS:
-                run.walk(filter_name, (from_param, to_param), Window(since, until), top=True)
+            for (filter_name, from_param, to_param), window in walks:
+                run.walk(filter_name, (from_param, to_param), window, top=True)
             extra = [i for i in dict.fromkeys(also_ids) if i not in run.seen]
             for question_id in progress(extra, "re-checking", unit="questions"):
                 run.seen.add(question_id)
@@ -151,14 +162,16 @@ class ScrapeRun:
             # Disjoint parts cannot hold more than the whole: the server ignores the filter.
             log.warning("%s %s: parts add up to more than the whole; listing it in one go",
                         filter_name, window)
-        self.take_window(filter_name, self.query(params, window), window, first)
+        self.take_window(filter_name, self.query(params, window, filter_name), window, first)
 
     def probe(self, filter_name: str, params: tuple[str, str], window: Window) -> dict:
         """Fetch the first list page of a window: its size decides whether to split it."""
-        return self.client.list_page(self.query(params, window), 0, f"{filter_name} window {window}")
+        what = f"{filter_name} window {window}"
+        return self.client.list_page(self.query(params, window, filter_name), 0, what)
 
-    def query(self, params: tuple[str, str], window: Window) -> dict:
-        return {**self.base, params[0]: window.first.isoformat(), params[1]: window.last.isoformat()}
+    def query(self, params: tuple[str, str], window: Window, filter_name: str = "") -> dict:
+        return {**self.base, **FIXED_PARAMS.get(filter_name, {}),
+                params[0]: window.first.isoformat(), params[1]: window.last.isoformat()}
 
     def take_window(self, filter_name: str, query: dict, window: Window, first: dict) -> None:
         """List a window, store what is new or changed, and record it finished if nothing failed."""
@@ -168,7 +181,11 @@ class ScrapeRun:
         for item in items:
             self.take(item)
             self.meter.add(1)
-        if self.summary.failed == failed_before and len(items) >= first["totalResults"]:
+        # Unanswered windows are never recorded finished: a resumed run lists them again
+        # (cheap), since the questions they list are what spares a detail request per
+        # awaiting question re-checked (`also_ids`).
+        if (self.summary.failed == failed_before and len(items) >= first["totalResults"]
+                and filter_name != UNANSWERED[0]):
             self.state.mark_done(filter_name, window, len(items))
         log.info("%s: %d listed; so far %s; %s", what, len(items), self.finish_summary().line(),
                  self.meter.line())

@@ -25,8 +25,16 @@ from .collecting import Collected, collect
 from .damage import opening_index
 from .engine.weighting import CachedLengthBM25F
 from .errors import QueryError
-from .facets import SearcherTables, SegmentArrays
-from .filters import STATUSES, FilterMiss, FilterPlan, ValueIndex, plan_filters, with_cached_filters
+from .facets import SearcherTables, SegmentArrays, raw_day
+from .filters import (
+    STATUSES,
+    FilterMiss,
+    FilterPlan,
+    ValueIndex,
+    plan_filters,
+    request_today,
+    with_cached_filters,
+)
 from .live import live_build, open_live_index, read_index_state
 from .query import (
     bound_expansions,
@@ -47,13 +55,14 @@ from .schema import (
 )
 from .snippets import SNIPPET_CHARS, passages, snippet_analyzer
 from .spelling import suggest_spelling
+from .timeliness import Timeliness, TimelinessRequest, timeliness
 
 __all__ = ["FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex", "SearchRequest",
            "SearchResults", "Hit", "MarkedAnswer", "FilterMiss"]
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
-SORTS = ("relevance", "newest", "oldest")
+SORTS = ("relevance", "newest", "oldest", "slowest", "most_overdue")
 FACETS = FACET_COLUMNS
 # Matchings kept per process (keyed without the page) and how many hits each keeps:
 # pages 1-5 of a search come from one matching.
@@ -80,6 +89,7 @@ class SearchRequest:
     tabled_to: dt.date | None = None
     has_attachments: bool | None = None
     dated_only: bool = False  # only answers with a date answered (feeds); not a URL parameter
+    today: dt.date | None = None  # the day "overdue" is judged on; None: the real today (tests set it)
 
     def with_page(self, page: int) -> SearchRequest:
         return replace(self, page=page)
@@ -163,7 +173,7 @@ class SearchIndex:
     def _matching(self, searcher, request: SearchRequest) -> _Matching:
         """Match `request` (any page) or reuse the matching cached for this generation."""
         identity = (self._local.build, searcher.reader().generation())
-        key = replace(request, page=1)
+        key = replace(request, page=1, today=request_today(request))  # overdue moves at midnight
         needed = request.page * request.page_size
         cached = self._matchings.get(identity, key)
         if cached is not None and (needed <= len(cached.found.docnums) or cached.found.complete):
@@ -174,7 +184,7 @@ class SearchIndex:
         # would still read positions for every match.
         ranked = with_proximity(user_query, request.q) if sort == "relevance" else user_query
         found = self._collect(searcher, with_cached_filters(ranked, plan), plan, max(needed, CACHED_HITS),
-                              sort, FACETS)
+                              sort, FACETS, key.today)
         suggestion = None
         if request.q.strip() and found.total < SUGGEST_BELOW:  # only then: each unknown word walks a lexicon
             suggestion = suggest_spelling(request.q, searcher.reader())
@@ -194,10 +204,10 @@ class SearchIndex:
             parsed = replace(parsed, understood=" OR ".join([parsed.understood, *(f"uin:{u}" for u in uins)]))
         return parsed, user_query, plan_filters(request, partial(self._value_index, searcher))
 
-    def _collect(self, searcher, final, plan: FilterPlan, limit: int, sort: str, facets):
+    def _collect(self, searcher, final, plan: FilterPlan, limit: int, sort: str, facets, today=None):
         return collect(searcher, self._tables(searcher), final, limit=limit, sort=sort, facets=facets,
                        time_limit=self.time_limit, date_checks=_raw_checks(plan.date_checks, searcher.schema),
-                       facet_filters=plan.facet_values)
+                       facet_filters=plan.facet_values, today_raw=raw_day(today))
 
     def warm(self) -> None:
         """Read what a first search would (tables, field lengths) now, e.g. as a worker starts.
@@ -237,7 +247,7 @@ class SearchIndex:
         searcher = self._searcher()
         _parsed, user_query, plan = self._prepared(searcher, request)
         found = self._collect(searcher, with_cached_filters(user_query, plan), plan, max(1, limit),
-                              _sort_name(request.sort), ())
+                              _sort_name(request.sort), (), request_today(request))
         docnums = found.docnums[:max(0, limit)]
         return found.total, (answer_from_stored(searcher.stored_fields(d)) for d in docnums)
 
@@ -258,6 +268,10 @@ class SearchIndex:
             local.values[name] = ValueIndex(term.decode() if isinstance(term, bytes) else term
                                             for term in searcher.lexicon(column))
         return local.values[name]
+
+    def timeliness(self, request: TimelinessRequest) -> Timeliness:
+        """Every department's timeliness over the request's period (`timeliness.py`)."""
+        return timeliness(self._tables(self._searcher()), request, request_today(request))
 
     def get_answer(self, question_id: int) -> Answer | None:
         """Return one answer by id, or None when the index does not hold it."""
@@ -348,11 +362,15 @@ class _Matching:
 
 
 def _sort_name(sort: str) -> str:
-    """The collector's order: "newest", "oldest" or "relevance" for anything else."""
-    return sort if sort in ("newest", "oldest") else "relevance"
+    """The collector's order: one of SORTS, "relevance" for anything else."""
+    return sort if sort in SORTS else "relevance"
 
 
 def _raw_checks(checks, schema) -> list[tuple]:
-    """Date bounds as the raw integers the date columns hold, for comparing per match."""
+    """Date bounds as the raw integers the date columns hold, for comparing per match.
+
+    A column this index lacks (built before it) is kept, by name only: it matches nothing.
+    """
     return [(name, schema[name].to_column_value(first), schema[name].to_column_value(last))
-            for name, first, last in checks]
+            if name in schema else (name, 0, 0) for name, first, last in checks]
+

@@ -8,18 +8,21 @@ row (`/search.csv`, `wrans search --format csv`), so the CLI and the site never 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Iterator
 
 from .records import Answer, answer_to_dict
 from .search import Hit, SearchResults
+from .timing import TIMING_COLUMNS, status_on, timing_fields
 
 SUMMARY_CHARS = 300
 CSV_COLUMNS = (
     "id", "uin", "house", "status", "date_tabled", "date_answered", "date_corrected",
     "department", "answering_body", "asking_member", "asking_member_party",
     "answering_member", "heading", "question_text", "answer_text", "official_url",
+    *TIMING_COLUMNS,  # at the end: scripts reading columns by position keep working
 )
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -30,7 +33,7 @@ CUT_NOTE = " [cut: the full text is in the JSON export and on the answer page]"
 BYTE_ORDER_MARK = "\ufeff"
 
 
-def hit_to_dict(hit: Hit) -> dict:
+def hit_to_dict(hit: Hit, today: dt.date | None = None) -> dict:
     """The JSON form of one search result (the `/api/search` result shape)."""
     a = hit.answer
     return {
@@ -43,7 +46,7 @@ def hit_to_dict(hit: Hit) -> dict:
         "answering_member": a.answering_member.name if a.answering_member else None,
         "date_tabled": _iso(a.date_tabled),
         "date_answered": _iso(a.date_answered),
-        "status": a.status,
+        "status": status_on(a, today or dt.date.today()),
         "url": answer_path(a),
         "official_url": a.official_url,
         "snippet": " … ".join(hit.snippets),
@@ -59,15 +62,19 @@ def results_to_dict(results: SearchResults) -> dict:
         "page": request.page,
         "page_size": request.page_size,
         "notice": results.notice,
-        "results": [hit_to_dict(hit) for hit in results.hits],
+        "results": [hit_to_dict(hit, request.today) for hit in results.hits],
         "facets": {name: [{"value": value, "count": count} for value, count in pairs]
                    for name, pairs in results.facets.items()},
     }
 
 
-def answer_to_record(answer: Answer) -> dict:
-    """The full normalised record (`/api/answers/<id>`): text and sanitised HTML, with links."""
-    return {**answer_to_dict(answer), "status": answer.status,
+def answer_to_record(answer: Answer, today: dt.date | None = None) -> dict:
+    """The full normalised record (`/api/answers/<id>`): text and sanitised HTML, timing, links.
+
+    `today` is the day "overdue" and `days_overdue` are judged on (default: the real one).
+    """
+    today = today or dt.date.today()
+    return {**answer_to_dict(answer), "status": status_on(answer, today), **timing_fields(answer, today),
             "url": answer_path(answer), "official_url": answer.official_url}
 
 
@@ -75,16 +82,18 @@ def answer_path(answer: Answer) -> str:
     return f"/answers/{answer.id}"
 
 
-def answer_to_csv_row(answer: Answer) -> list:
+def answer_to_csv_row(answer: Answer, today: dt.date | None = None) -> list:
     """One CSV row in `CSV_COLUMNS` order, every text cell made safe for spreadsheets."""
     a = answer
+    today = today or dt.date.today()
     asking, answering = a.asking_member, a.answering_member
     row = [
-        a.id, a.uin, a.house, a.status, _iso(a.date_tabled), _iso(a.date_answered),
+        a.id, a.uin, a.house, status_on(a, today), _iso(a.date_tabled), _iso(a.date_answered),
         _iso(a.date_corrected), a.department, a.answering_body,
         asking.name if asking else None, asking.party if asking else None,
         answering.name if answering else None,
         a.heading, a.question_text, a.answer_text, a.official_url,
+        *(_csv_value(v) for v in timing_fields(a, today).values()),
     ]
     return [fit_cell(neutralise_formula(cell)) for cell in row]
 
@@ -103,8 +112,13 @@ def neutralise_formula(cell):
     return "" if cell is None else cell
 
 
+def _csv_value(value):
+    """Booleans as true/false (as in the JSON), the rest as they are."""
+    return ("true" if value else "false") if isinstance(value, bool) else value
+
+
 def csv_lines(answers: Iterable[Answer], flush_rows: int = CSV_FLUSH_ROWS,
-              bom: bool = False) -> Iterator[str]:
+              bom: bool = False, today: dt.date | None = None) -> Iterator[str]:
     """Yield a header and one row per answer as CSV text, in chunks of `flush_rows` rows.
 
     A generator, so a 10,000-row download starts at once and never sits in memory whole.
@@ -115,7 +129,7 @@ def csv_lines(answers: Iterable[Answer], flush_rows: int = CSV_FLUSH_ROWS,
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for count, answer in enumerate(answers, 1):
-        writer.writerow(answer_to_csv_row(answer))
+        writer.writerow(answer_to_csv_row(answer, today))
         if count % flush_rows == 0:
             yield _drain(buffer)
     yield _drain(buffer)

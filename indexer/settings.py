@@ -51,6 +51,9 @@ SETTINGS: tuple[Setting, ...] = (
             "`wrans update` re-fetches this many days before the last successful update."),
     Setting("update_first_date", "WRANS_UPDATE_FIRST_DATE", "2014-05-01",
             "Where the first `wrans update` starts when no previous run is recorded."),
+    Setting("update_open_days", "WRANS_UPDATE_OPEN_DAYS", "60",
+            "Questions awaiting an answer for longer than this many days (since tabling) "
+            "are re-checked once a week instead of on every `wrans update`."),
     Setting("index_procs", "WRANS_INDEX_PROCS", "0",
             "Processes a full rebuild writes with (0: one per core); a segment per run of records."),
     Setting("search_time_limit", "WRANS_SEARCH_TIME_LIMIT", "2.0",
@@ -79,6 +82,7 @@ class Settings:
     page_size: int
     update_lookback_days: int
     update_first_date: str
+    update_open_days: int
     index_procs: int
     search_time_limit: float
     max_concurrent_searches: int

@@ -66,9 +66,11 @@ def test_csv_is_every_page_in_the_page_order(client):
 def test_csv_row_holds_the_record(client):
     [row] = csv_rows(client, "/search.csv?q=criminal+gangs+smuggling")
     record = client.get(f"/api/answers/{row['id']}").get_json()
-    expected = {key: "" if record[key] is None else str(record[key])
-                for key in CSV_COLUMNS if key in record}
+    expected = {key: "" if record[key] is None else json.dumps(record[key]) if isinstance(record[key], bool)
+                else str(record[key]) for key in CSV_COLUMNS if key in record}
     assert {key: row[key] for key in expected} == expected
+    assert list(row)[-6:] == ["date_due", "named_day", "days_to_answer", "days_to_holding_answer",
+                              "answered_on_time", "days_overdue"]
     assert row["asking_member"] == (record["asking_member"] or {}).get("name", "")
 
 

@@ -124,9 +124,14 @@ def _stock(searcher, final, answers: dict | None = None) -> tuple[dict, list]:
     return scores, [(docnum, record(docnum)) for docnum in sorted(scores)]
 
 
-def _ordered(scores: dict, matches: list, sort: str, wanted: dict | None = None) -> dict:
-    """What a search sorted by `sort` must answer, from `_stock`'s matches and the facet filters."""
+def _ordered(scores: dict, matches: list, sort: str, wanted: dict | None = None,
+             today: dt.date | None = None) -> dict:
+    """What a search sorted by `sort` must answer, from `_stock`'s matches and the facet filters.
+
+    `today` is the day most_overdue judges on (default: the real one).
+    """
     wanted = wanted or {}
+    today = today or dt.date.today()
 
     def kept_without(skip):
         """The matches passing every facet filter but `skip`'s, one per group, in docnum order."""
@@ -141,6 +146,8 @@ def _ordered(scores: dict, matches: list, sort: str, wanted: dict | None = None)
     kept = kept_without(None)
     if sort == "relevance":
         kept.sort(key=lambda da: (-scores[da[0]], da[0]))
+    elif sort in ("slowest", "most_overdue"):
+        kept.sort(key=lambda da: (*_timing_key(da[1], sort, today), da[0]))
     else:
         sign = -1 if sort == "newest" else 1
         kept.sort(key=lambda da: (da[1].date_answered is None,
@@ -151,6 +158,17 @@ def _ordered(scores: dict, matches: list, sort: str, wanted: dict | None = None)
                            key=lambda kv: (-kv[1], kv[0])) for name, f in FACET_VALUES.items()}
     return {"total": len(answers), "ids": [a.id for a in answers], "facets": facets, "scores": ranked_scores,
             "docnums": [docnum for docnum, _ in kept]}
+
+
+def _timing_key(a, sort: str, today: dt.date) -> tuple:
+    """slowest: most days from tabling to a substantive answer first; most_overdue: earliest due
+    date among questions awaiting an answer past it; every other question after, in docnum order."""
+    answered = bool(a.answer_text) and not a.is_holding and not a.is_withdrawn
+    if sort == "slowest":
+        known = answered and a.date_tabled and a.date_answered
+        return (0, (a.date_tabled - a.date_answered).days) if known else (1, 0)
+    overdue = not a.is_withdrawn and not answered and a.date_for_answer and a.date_for_answer < today
+    return (0, a.date_for_answer.toordinal()) if overdue else (1, 0)
 
 
 def _requests(index_dir):
@@ -357,7 +375,7 @@ def test_the_collector_matches_whoosh_for_query_objects_on_a_large_index(large, 
             stock = _stock(stock_searcher, q, answers)
             assert len(stock[1]) > 50, q
             for sort in SORTS:
-                expected = _ordered(*stock, sort)
+                expected = _ordered(*stock, sort, today=dt.date.min)  # collect without a day: none overdue
                 got = collect(searcher, tables, q, limit=50, sort=sort, facets=FACETS, time_limit=60)
                 assert (got.total, got.docnums) == (expected["total"], expected["docnums"][:50]), q
                 assert got.facets == expected["facets"], q

@@ -38,7 +38,7 @@ from .support.replay_server import ReplayApi
 
 SUMMARY = re.compile(
     r"^update (\d{4}-\d\d-\d\d)\.\.(\d{4}-\d\d-\d\d): (\d+) new, (\d+) changed, (\d+) unchanged, "
-    r"(\d+) failed, (\d+) holding or failed re-checked, \d+ requests; "
+    r"(\d+) failed, (\d+) holding or failed re-checked, \d+ awaiting re-checked, \d+ requests; "
     r"index: (\d+) indexed, (\d+) removed, (\d+) documents; [\d.]+ seconds$")
 HOLDING = 90000049      # the sample's holding answer (answered 1977: outside any lookback)
 TO_WITHDRAW = 90000001  # made a holding answer before the first run, withdrawn before the second

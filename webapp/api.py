@@ -23,7 +23,7 @@ from indexer.export import export_answers
 from indexer.serialize import answer_to_record, csv_lines, json_lines, results_to_dict
 
 from .openapi import openapi_document
-from .params import api_page_size, search_request_from_args
+from .params import api_page_size, configured_today, search_request_from_args
 from .views import get_answer_or_404, search_index
 
 bp = Blueprint("api", __name__)
@@ -38,7 +38,7 @@ def api_search():
 
 @bp.get("/api/answers/<int:question_id>")
 def api_answer(question_id: int):
-    return jsonify(answer_to_record(get_answer_or_404(question_id)))
+    return jsonify(answer_to_record(get_answer_or_404(question_id), configured_today()))
 
 
 @bp.get("/api/openapi.json")
@@ -49,7 +49,7 @@ def api_openapi():
 @bp.get("/search.csv")
 def search_csv():
     export = _export()
-    response = Response(csv_lines(export.answers, bom=True), mimetype="text/csv")
+    response = Response(csv_lines(export.answers, bom=True, today=configured_today()), mimetype="text/csv")
     return _as_download(response, export, "csv")
 
 
@@ -58,7 +58,8 @@ def search_json():
     export = _export()
     head = {"query": export.request.q, "total": export.total, "exported": export.rows,
             "max_rows": export.max_rows, "truncated": export.truncated}
-    records = (answer_to_record(answer) for answer in export.answers)
+    today = configured_today()
+    records = (answer_to_record(answer, today) for answer in export.answers)
     response = Response(json_lines(head, records), mimetype="application/json")
     return _as_download(response, export, "json")
 

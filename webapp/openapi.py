@@ -57,7 +57,9 @@ SEARCH_PARAMETERS = [
                 "3 letters before the *) are answered with 400 and a message saying why."),
     _param("page", f"Page of results, 1 to {MAX_PAGE}; empty means 1.",
            _or_empty(_s("integer", minimum=1, maximum=MAX_PAGE))),
-    _param("sort", "Order of results; empty means relevance.", _s("string", enum=[*SORTS, ""])),
+    _param("sort", "Order of results; empty means relevance. slowest: most days from tabling to the "
+                   "substantive answer first; most_overdue: overdue questions, longest overdue first "
+                   "(others follow in index order).", _s("string", enum=[*SORTS, ""])),
     _filter("house", "Keep answers from this House: Commons or Lords (any case)."),
     _filter("dept", "Keep answers from this department (its name as the facets list it)."),
     _filter("asker", "Keep answers to questions asked by this member."),
@@ -65,7 +67,10 @@ SEARCH_PARAMETERS = [
     _filter("party", "Keep answers to questions asked by members of this party."),
     _filter("year", "Keep answers of this year, e.g. 2024."),
     _filter("status", "Keep answers in this state; case, spaces and hyphens are ignored "
-                      '("Named day" is namedday).', _s("string", enum=[*STATUSES, ""])),
+                      '("Named day" is namedday). awaiting: no substantive answer yet and not withdrawn '
+                      "(a holding answer still awaits one); overdue: awaiting and past its date for "
+                      "answer, judged on the day asked; late: answered after its date for answer.",
+            _s("string", enum=[*STATUSES, ""])),
     *[_param(name, "A calendar date as YYYY-MM-DD, inclusive; empty means no limit.",
              _or_empty(_s("string", format="date"))) for name in DATE_PARAMS],
     _param("attachments", f"{'/'.join(YES)}: only answers with attachments; {'/'.join(NO)}: only "
@@ -100,8 +105,47 @@ ANSWER_RECORD = _obj({
     "grouped_questions": _s("array", items=_obj({"uin": _s("string"), "date_tabled": DATE})),
     "attachments": _s("array", items=_obj({"url": _s("string"), "title": _s("string"),
                                             "file_type": TEXT, "size_bytes": _s("integer", nullable=True)})),
-    "status": _s("string"), "url": _s("string"), "official_url": TEXT,
+    "status": _s("string", description="answered, corrected, holding, withdrawn, awaiting or overdue "
+                                       "(overdue as of the day asked)."),
+    "date_due": _s("string", nullable=True, format="date",
+                   description="The API's dateForAnswer: the named day, or the ordinary due date."),
+    "named_day": _s("boolean"),
+    "days_to_answer": _s("integer", nullable=True, description="Calendar days from tabling to the "
+                                                               "substantive answer; null while awaiting."),
+    "days_to_holding_answer": _s("integer", nullable=True,
+                                 description="Days from tabling to a holding answer."),
+    "answered_on_time": _s("boolean", nullable=True, description="Answered on or before date_due; "
+                                                                 "null while awaiting or without dates."),
+    "days_overdue": _s("integer", nullable=True,
+                       description="Days past date_due of an overdue question, as of today."),
+    "url": _s("string"), "official_url": TEXT,
 })
+SHARE = _s("number", nullable=True, minimum=0, maximum=1)
+COUNT = _s("integer", minimum=0)
+TIMELINESS_ROW = _obj({
+    "department": _s("string"), "answered": COUNT, "answered_with_due_date": COUNT, "on_time": COUNT,
+    "on_time_share": SHARE, "named_day_answered": COUNT, "named_day_on_time": COUNT,
+    "named_day_on_time_share": SHARE, "ordinary_answered": COUNT, "ordinary_on_time": COUNT,
+    "ordinary_on_time_share": SHARE, "median_days_to_answer": _s("number", nullable=True),
+    "p90_days_to_answer": _s("integer", nullable=True), "overdue": COUNT,
+    "overdue_url": _s("string", description="Search of the department's overdue questions."),
+    "late_url": _s("string", description="Search of the department's late answers."),
+})
+TIMELINESS_RESPONSE = _obj({
+    "from": DATE, "to": DATE, "house": TEXT, "today": _s("string", format="date"),
+    "departments": _s("array", items=_ref("DepartmentTimeliness")),
+    "chart": _obj({"departments": _s("array", items=_s("string")),
+                   "months": _s("array", items=_s("string", description="YYYY-MM")),
+                   "on_time_share": _s("object", additionalProperties=_s("array", items=SHARE))}),
+})
+TIMELINESS_PARAMETERS = [
+    *[_param(name, f"Questions tabled {word} this date (YYYY-MM-DD, inclusive); empty means no limit.",
+             _or_empty(_s("string", format="date"))) for name, word in (("from", "on or after"),
+                                                                         ("to", "on or before"))],
+    _param("house", "Commons or Lords (any case); empty means both.",
+           _s("string", enum=["Commons", "Lords", "commons", "lords", ""])),
+    _filter("dept", "A department to chart (its name as listed); none charts the three with most answers."),
+]
 FACET = _s("array", items=_obj({"value": _s("string"), "count": _s("integer")}))
 SEARCH_RESPONSE = _obj({
     "query": _s("string"), "total": _s("integer"), "page": _s("integer"),
@@ -169,6 +213,20 @@ def _paths() -> dict:
                           **NOT_MODIFIED,
                           "400": {"description": "Bad parameter or query"},
                           "503": {"description": "No usable index, or busy (see Retry-After)"}}}},
+        "/api/timeliness": {"get": {
+            "summary": "Per department: answered, on-time shares, days to answer, overdue now",
+            "description": "Questions tabled in the period. Definitions: the README's Timeliness section.",
+            "parameters": TIMELINESS_PARAMETERS,
+            "responses": {"200": _json("Timeliness", "Every department's figures and the chart's series"),
+                          **NOT_MODIFIED, **_errors(400, 503)}}},
+        "/timeliness.csv": {"get": {
+            "summary": "The timeliness table as CSV",
+            "parameters": TIMELINESS_PARAMETERS,
+            "responses": {"200": {"description": "CSV with a header row",
+                                  "content": {"text/csv": {"schema": _s("string")}}},
+                          **NOT_MODIFIED,
+                          "400": {"description": "Bad parameter"},
+                          "503": {"description": "No usable index, or one to rebuild"}}}},
         "/search.atom": {"get": {
             "summary": "Atom feed of the newest 50 answers of a search",
             "parameters": SEARCH_PARAMETERS,
@@ -190,5 +248,6 @@ def openapi_document() -> dict:
         "paths": _paths(),
         "components": {"schemas": {
             "SearchResult": SEARCH_RESULT, "SearchResponse": SEARCH_RESPONSE, "Member": MEMBER,
-            "AnswerRecord": ANSWER_RECORD, "Export": EXPORT_RESPONSE, "Error": ERROR}},
+            "AnswerRecord": ANSWER_RECORD, "Export": EXPORT_RESPONSE, "Error": ERROR,
+            "DepartmentTimeliness": TIMELINESS_ROW, "Timeliness": TIMELINESS_RESPONSE}},
     }

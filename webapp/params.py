@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from flask import current_app, has_app_context
 from werkzeug.datastructures import MultiDict
 
 from indexer.errors import BadParameter
 from indexer.search import FILTER_FIELDS, MAX_PAGE, PAGE_SIZE, SORTS, STATUSES, SearchRequest
+from indexer.timeliness import TimelinessRequest
 
 MAX_API_PAGE_SIZE = 100
+HOUSES = ("Commons", "Lords")
 DATE_PARAMS = ("answered_from", "answered_to", "tabled_from", "tabled_to")
 YES = ("yes", "true", "1", "on")
 NO = ("no", "false", "0", "off")
@@ -40,6 +43,7 @@ def search_request_from_args(args: MultiDict, page_size: int = PAGE_SIZE) -> Sea
         raise BadParameter(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     dates = {name: _date(args, name) for name in DATE_PARAMS}
     return SearchRequest(
+        today=configured_today(),
         q=args.get("q", ""),
         page=whole_number(args.get("page", ""), "page", 1, MAX_PAGE, default=1),
         page_size=page_size,
@@ -48,6 +52,22 @@ def search_request_from_args(args: MultiDict, page_size: int = PAGE_SIZE) -> Sea
         has_attachments=_flag(args.get("attachments")),
         **dates,
     )
+
+
+def configured_today() -> dt.date:
+    """The day "overdue" is judged on: the app's `TODAY` (WRANS_TODAY, for tests), else today."""
+    value = current_app.config.get("TODAY") if has_app_context() else None
+    return dt.date.fromisoformat(str(value)) if value else dt.date.today()
+
+
+def timeliness_request_from_args(args: MultiDict) -> TimelinessRequest:
+    """`/timeliness` and its twins: `from`, `to` (dates tabled), `house`, `dept` (repeatable, the chart's)."""
+    first, last = _date(args, "from"), _date(args, "to")  # from after to: an empty period, as in /search
+    house = (args.get("house") or "").strip().capitalize() or None
+    if house and house not in HOUSES:
+        raise BadParameter(f"house must be one of {', '.join(HOUSES)}, not {args.get('house')!r}")
+    depts = tuple(v.strip() for v in args.getlist("dept") if v.strip())
+    return TimelinessRequest(first, last, house, depts, configured_today())
 
 
 def api_page_size(args: MultiDict) -> int:

@@ -13,8 +13,9 @@ from indexer.citation import citation, citation_text, holding_date
 from indexer.correction import correction_diff_html, has_inline_marks
 from indexer.errors import IndexError_
 from indexer.search import STATUSES, SearchIndex
+from indexer.timing import status_on, timeline_words
 
-from .params import search_request_from_args
+from .params import configured_today, search_request_from_args
 from .refine import (
     FILTER_NOUNS,
     active_chips,
@@ -79,6 +80,7 @@ def answer(question_id: int):
     q = request.args.get("q", "")
     marked = search_index().mark_answer(found, q)
     return render_template("answer.html", answer=found, marked=marked, q=q,
+                           timeline=timeline_words(found, configured_today()),
                            citation=citation(found), citation_text=citation_text(found),
                            holding_date=holding_date(found), diff_html=correction_diff_html(found),
                            inline_marks=has_inline_marks(found.answer_html),
@@ -125,6 +127,7 @@ def register_template_helpers(app) -> None:
     app.jinja_env.globals["filter_nouns"] = FILTER_NOUNS
     app.jinja_env.globals["search_url"] = search_url
     app.jinja_env.globals["Markup"] = Markup
+    app.jinja_env.globals["life_status"] = lambda answer: status_on(answer, configured_today())
 
 
 def long_date(value) -> str:

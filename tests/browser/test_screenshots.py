@@ -1,4 +1,4 @@
-"""Screenshots of the home, results (plain and filtered) and answer pages, at desktop and phone widths.
+"""Screenshots of the home, results (plain, filtered), answer and timeliness pages, desktop and phone.
 
 `make screenshots` sets WRANS_SCREENSHOTS_DIR=docs/screenshots to refresh the README's
 pictures; otherwise they go to a temp dir, so every run still renders the pages.
@@ -58,9 +58,14 @@ def open_answer_with_links(page):
     expect(page.get_by_role("link", name="View on the UK Parliament website")).to_be_visible()
 
 
+def open_timeliness(page):
+    page.goto("/timeliness")
+    expect(page.get_by_role("heading", level=1)).to_have_text("How quickly departments answer")
+
+
 SCENES = {"home": open_home, "results": open_results, "results-filtered": open_filtered_results,
           "answer-from-search": open_answer_from_search,
-          "answer": open_answer_with_links}
+          "answer": open_answer_with_links, "timeliness": open_timeliness}
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZES)

@@ -1,8 +1,9 @@
 """A stand-in for the Written Questions API on 127.0.0.1, with scripted faults.
 
 It serves a set of detail records (`{"value": {...}, "links": [...]}`) the way the
-API does: the list endpoint filters by answered/corrected dates, house and
-withdrawal, pages with skip/take/totalResults and truncates texts like the real
+API does: the list endpoint filters by answered/corrected/tabled dates, house,
+`answered` (Answered: has a `dateAnswered`; Unanswered: has none) and withdrawal,
+pages with skip/take/totalResults and truncates texts like the real
 list (answer HTML stripped and cut to 255 characters plus "...", question cut to
 255); the detail endpoint returns the record as is, or a 404 ProblemDetails.
 
@@ -138,7 +139,11 @@ def list_value(value: dict) -> dict:
 
 def _matches(value: dict, query: dict) -> bool:
     windows = (("answeredWhenFrom", "answeredWhenTo", "dateAnswered"),
-               ("correctedWhenFrom", "correctedWhenTo", "dateAnswerCorrected"))
+               ("correctedWhenFrom", "correctedWhenTo", "dateAnswerCorrected"),
+               ("tabledWhenFrom", "tabledWhenTo", "dateTabled"))
+    answered = query.get("answered", "Any")
+    if answered != "Any" and bool(value.get("dateAnswered")) != (answered == "Answered"):
+        return False
     for low_name, high_name, field in windows:
         low, high = query.get(low_name), query.get(high_name)
         day = (value.get(field) or "")[:10]
