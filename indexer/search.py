@@ -48,13 +48,13 @@ from .schema import (
 from .snippets import SNIPPET_CHARS, passages, snippet_analyzer
 from .spelling import suggest_spelling
 
-__all__ = ["FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex", "SearchRequest",
+__all__ = ["FACETS", "FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex", "SearchRequest",
            "SearchResults", "Hit", "MarkedAnswer", "FilterMiss"]
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
 SORTS = ("relevance", "newest", "oldest")
-FACETS = FACET_COLUMNS
+FACETS = tuple(FACET_COLUMNS)  # the facet names a search counts unless asked for fewer
 # Matchings kept per process (keyed without the page) and how many hits each keeps:
 # pages 1-5 of a search come from one matching.
 CACHED_MATCHINGS = 256
@@ -80,6 +80,8 @@ class SearchRequest:
     tabled_to: dt.date | None = None
     has_attachments: bool | None = None
     dated_only: bool = False  # only answers with a date answered (feeds); not a URL parameter
+    # The facets to count (names of FACETS): fewer is less work, () none (`/api/search?facets=`).
+    facets: tuple[str, ...] = FACETS
 
     def with_page(self, page: int) -> SearchRequest:
         return replace(self, page=page)
@@ -155,7 +157,7 @@ class SearchIndex:
         return SearchResults(
             request=request, total=matching.found.total, hits=hits,
             understood=matching.understood, notice=matching.notice,
-            facets={name: matching.found.facets.get(name, []) for name in FACETS},
+            facets={name: matching.found.facets.get(name, []) for name in request.facets},
             seconds=time.monotonic() - started, suggestion=matching.suggestion,
             filter_misses=list(matching.plan.misses), filter_matches=dict(matching.plan.matched),
         )
@@ -165,7 +167,7 @@ class SearchIndex:
         identity = (self._local.build, searcher.reader().generation())
         key = replace(request, page=1)
         needed = request.page * request.page_size
-        cached = self._matchings.get(identity, key)
+        cached = self._cached_matching(identity, key)
         if cached is not None and (needed <= len(cached.found.docnums) or cached.found.complete):
             return cached
         parsed, user_query, plan = self._prepared(searcher, request)
@@ -174,7 +176,7 @@ class SearchIndex:
         # would still read positions for every match.
         ranked = with_proximity(user_query, request.q) if sort == "relevance" else user_query
         found = self._collect(searcher, with_cached_filters(ranked, plan), plan, max(needed, CACHED_HITS),
-                              sort, FACETS)
+                              sort, request.facets)
         suggestion = None
         if request.q.strip() and found.total < SUGGEST_BELOW:  # only then: each unknown word walks a lexicon
             suggestion = suggest_spelling(request.q, searcher.reader())
@@ -183,6 +185,13 @@ class SearchIndex:
                              plan=plan)
         self._matchings.put(identity, key, matching)
         return matching
+
+    def _cached_matching(self, identity, key: SearchRequest) -> _Matching | None:
+        """The cached matching of `key`, or of the same search with every facet (a superset)."""
+        cached = self._matchings.get(identity, key)
+        if cached is None and key.facets != FACETS:
+            cached = self._matchings.get(identity, replace(key, facets=FACETS))
+        return cached
 
     def _prepared(self, searcher, request: SearchRequest):
         """The parsed query, the query to run (prefixes bounded, a UIN first) and the filters."""

@@ -14,7 +14,7 @@ import re
 from werkzeug.datastructures import MultiDict
 
 from indexer.errors import BadParameter
-from indexer.search import FILTER_FIELDS, MAX_PAGE, PAGE_SIZE, SORTS, STATUSES, SearchRequest
+from indexer.search import FACETS, FILTER_FIELDS, MAX_PAGE, PAGE_SIZE, SORTS, STATUSES, SearchRequest
 
 MAX_API_PAGE_SIZE = 100
 DATE_PARAMS = ("answered_from", "answered_to", "tabled_from", "tabled_to")
@@ -53,6 +53,24 @@ def search_request_from_args(args: MultiDict, page_size: int = PAGE_SIZE) -> Sea
 def api_page_size(args: MultiDict) -> int:
     """The API's `page_size`: 1 to MAX_API_PAGE_SIZE, empty meaning the pages' PAGE_SIZE."""
     return whole_number(args.get("page_size"), "page_size", 1, MAX_API_PAGE_SIZE, default=PAGE_SIZE)
+
+
+def api_facets(args: MultiDict) -> tuple[str, ...]:
+    """The API's `facets`: `none`, or facet names separated by commas; empty means every facet.
+
+    Returned in FACETS order without repeats, so `year,dept` and `dept,year` are one
+    search to the result cache.
+    """
+    raw = ",".join(args.getlist("facets"))
+    if not raw.strip(" "):
+        return FACETS
+    names = {name.strip(" ") for name in raw.split(",")}
+    if names == {"none"}:
+        return ()
+    if not names <= set(FACETS):
+        raise BadParameter(f"facets must be none or facet names separated by commas ({', '.join(FACETS)}), "
+                           f"not {raw[:60]!r}")
+    return tuple(name for name in FACETS if name in names)
 
 
 def status_key(value: str) -> str:
