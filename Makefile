@@ -31,6 +31,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
 # axe-core for the browser tests, pinned by package-lock.json (npm writes the marker file).
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -61,7 +65,7 @@ test-fast: $(VENV)/.installed-test ## run the tests that need no browser
 lint: $(VENV)/.installed-test ## check style with ruff
 	$(BIN)/python -m ruff check indexer webapp tests bench loadtest
 
-bench: install ## benchmark build, update, search and web against SQLite FTS5 (SIZE=100000; ~20 min)
+bench: $(VENV)/.installed-bench ## benchmark build, update, search and web against SQLite FTS5 and tantivy (SIZE=100000; ~25 min)
 	nice -n 10 $(BIN)/python -m bench.run --size $(SIZE)
 
 loadtest: install ## load gunicorn on loopback with normal and hostile requests (DURATION=30 CLIENTS=8 WORKERS=2)

@@ -113,12 +113,13 @@ def search(con: sqlite3.Connection, spec: dict, page_size: int = 20) -> dict:
             if value:
                 facets[name][value] += n
     t2 = time.perf_counter()
-    return {"total": total, "ids": [r[0] for r in page], "snippets": [_marked(r[4], r[5]) for r in page],
+    return {"total": total, "ids": [r[0] for r in page],
+            "snippets": [marked_snippet(r[4], r[5]) for r in page],
             "facets": {k: v.most_common() for k, v in facets.items()},
             "page_ms": (t1 - t0) * 1000, "facets_ms": (t2 - t1) * 1000}
 
 
-def _marked(question: str | None, answer: str | None) -> str:
+def marked_snippet(question: str | None, answer: str | None) -> str:
     """The snippet that shows a match, like the page shows (question first, else answer)."""
     for text in (answer, question):
         if text and "<mark>" in text:

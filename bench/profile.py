@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from bench.queries import request_from_spec
-from indexer.search import SearchIndex
+from indexer.search import FACETS, SearchIndex
 
 # Coarse buckets: a function's cumulative time counted under the first that matches.
 BUCKETS = (("snippets", "_hit"), ("collector", "search_with_collector"),
@@ -27,16 +27,16 @@ BUCKETS = (("snippets", "_hit"), ("collector", "search_with_collector"),
            ("results()", "results"))
 
 
-def profile(index_dir: Path, mix: list[dict], classes: set[str], top: int) -> str:
+def profile(index_dir: Path, mix: list[dict], classes: set[str], top: int, facets=FACETS) -> str:
     index = SearchIndex(index_dir, time_limit=60.0, cached_matchings=0)  # profile the matching
-    chosen = [s for s in mix if s["cls"] in classes]
-    for spec in chosen:
-        index.search(request_from_spec(spec))
+    chosen = [request_from_spec(s, facets=facets) for s in mix if s["cls"] in classes]
+    for request in chosen:
+        index.search(request)
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
-    for spec in chosen:
-        index.search(request_from_spec(spec))
+    for request in chosen:
+        index.search(request)
     profiler.disable()
     wall = time.perf_counter() - started
     out = io.StringIO()
@@ -63,14 +63,10 @@ def main(argv=None) -> int:
     parser.add_argument("--classes", default="sorted,dept,daterange,common,or,prefix")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--no-facets", action="store_true",
-                        help="what-if: run without facet counting (patches indexer.search.FACETS here only)")
+                        help="run without facet counting, as `/api/search?facets=none` does")
     args = parser.parse_args(argv)
-    if args.no_facets:
-        import indexer.search
-
-        indexer.search.FACETS = {}
     mix = json.loads(args.queries.read_text())
-    print(profile(args.index, mix, set(args.classes.split(",")), args.top))
+    print(profile(args.index, mix, set(args.classes.split(",")), args.top, () if args.no_facets else FACETS))
     return 0
 
 

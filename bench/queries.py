@@ -17,7 +17,7 @@ from whoosh.analysis import STOP_WORDS
 
 from bench.corpus import STOP, make_record, vocabulary
 from indexer.normalize import answer_from_record
-from indexer.search import SearchRequest
+from indexer.search import FACETS, PAGE_SIZE, SearchRequest
 
 CLASSES = ("rare", "common", "terms", "or", "phrase", "prefix", "dept", "daterange", "sorted", "combined")
 PER_CLASS = 25
@@ -95,10 +95,11 @@ def _make(cls: str, rng: random.Random, answer, rank: dict) -> dict | None:
     return None
 
 
-def request_from_spec(spec: dict, page_size: int = 20) -> SearchRequest:
-    """The SearchRequest `/search` would build for this query."""
+def request_from_spec(spec: dict, page_size: int = PAGE_SIZE, facets: tuple[str, ...] = FACETS,
+                      ) -> SearchRequest:
+    """The SearchRequest `/search` would build for this query (with fewer facets, `/api/search`'s)."""
     return SearchRequest(
-        q=spec["q"], page_size=page_size, sort=spec.get("sort", "relevance"),
+        q=spec["q"], page_size=page_size, sort=spec.get("sort", "relevance"), facets=facets,
         filters=(("dept", spec["dept"]),) if spec.get("dept") else (),
         answered_from=dt.date.fromisoformat(spec["answered_from"]) if spec.get("answered_from") else None,
         answered_to=dt.date.fromisoformat(spec["answered_to"]) if spec.get("answered_to") else None,

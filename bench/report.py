@@ -107,7 +107,93 @@ def render_run(run: dict) -> str:
                   f"| {web['throughput_rps']:.1f} req/s | {lat['p50']:.0f} ms | {lat['p95']:.0f} ms | "
                   f"{lat['p99']:.0f} ms | {lat['max']:.0f} ms | {web['statuses']} | "
                   f"{web['worker_rss_mb']} MB | {web['worker_hwm_mb']} MB |"]
+    if "search_plain_fts5" in run:
+        lines += ["", render_engines(run)]
     return "\n".join(lines)
+
+
+# Every engine of the side-by-side tables (issue 19): result key, build key, column heading.
+ENGINES = (("search_whoosh", "build_whoosh", "wrans"),
+           ("search_whoosh_nofacets", None, "wrans, no facets"),
+           ("search_fts5", "build_fts5", "faceted FTS5"),
+           ("search_plain_fts5", "build_plain_fts5", "plain FTS5"),
+           ("search_tantivy", "build_tantivy", "tantivy"))
+
+
+def render_engines(run: dict) -> str:
+    """wrans beside faceted FTS5, plain FTS5 and tantivy: builds, latency by class, targets."""
+    engines = [(key, build, name) for key, build, name in ENGINES if key in run]
+    lines = ["Every engine from the same corpus in the same run (issue 19). Faceted FTS5 counts and "
+             "facets every match, as the page does; plain FTS5 returns the top page with `snippet()` "
+             "only (no count, no facets), as a search box is usually built; tantivy returns the top "
+             "page, the exact count and snippets (no facets). wrans, no facets: the same searches "
+             "counting no facets, as `/api/search?facets=none`.", "",
+             "| engine | full build | index size | build peak RSS | search RSS (VmHWM) |",
+             "|---|---|---|---|---|"]
+    for key, build, name in engines:
+        b = run.get(build) if build else None
+        built = (f"{b['wall_s']:,.1f} s ({run['size'] / b['wall_s']:,.0f} docs/s) | "
+                 f"{_mb(b['index_bytes'])} | {b['peak_rss_mb']:,.0f} MB") if b else "(the wrans index) | | "
+        lines.append(f"| {name} | {built} | {run[key]['rss_mb'].get('VmHWM')} MB |")
+    lines += ["", "Search latency by class, warm second pass, ms (p50 / p95 / p99), and wrans ÷ each "
+              "reference at p50 / p95:", "",
+              "| class | " + " | ".join(name for _, _, name in engines) + " | ÷ plain FTS5 | ÷ tantivy |",
+              "|---" * (len(engines) + 3) + "|"]
+    for cls in ("whole mix", *CLASSES):
+        cells = [_class_stats(run[key], cls) for key, _, _ in engines]
+        if cells[0] is None:
+            continue
+        shown = [f"{c['p50']:.1f} / {c['p95']:.1f} / {c['p99']:.1f}" if c else "—" for c in cells]
+        ours = cells[0]
+        ratios = [_ratio_pair(ours, _class_stats(run.get(key, {}), cls))
+                  for key in ("search_plain_fts5", "search_tantivy")]
+        lines.append(f"| {cls} | " + " | ".join(shown + ratios) + " |")
+    api = run.get("web", {}).get("api")
+    if api:
+        none, every = api["facets_none"]["overall"], api["facets_all"]["overall"]
+        lines += ["", "`/api/search` over HTTP, one request at a time, each query of the mix once (after a "
+                  "warm-up pass), ms p50 / p95 / p99: "
+                  f"`facets=none` {none['p50']:.1f} / {none['p95']:.1f} / {none['p99']:.1f}; "
+                  f"every facet {every['p50']:.1f} / {every['p95']:.1f} / {every['p99']:.1f}."]
+    targets = run.get("search_targets")
+    if targets:
+        lines += ["", render_targets(targets)]
+    return "\n".join(lines)
+
+
+def _class_stats(summary: dict, cls: str) -> dict | None:
+    return summary.get("overall") if cls == "whole mix" else summary.get("by_class", {}).get(cls)
+
+
+def _ratio_pair(ours: dict, theirs: dict | None) -> str:
+    if not theirs:
+        return "—"
+    return f"{_x(ours['p50'], theirs['p50'])} / {_x(ours['p95'], theirs['p95'])}"
+
+
+def render_targets(t: dict) -> str:
+    """Issue 19's targets as computed by `bench.run.search_targets`."""
+    def met(flag):
+        return "—" if flag is None else ("yes" if flag else "**no**")
+
+    slow = {cls: r for cls, r in t["class_p50_ratios_to_plain_fts5"].items() if r is None or r > 2}
+    api = t["api_facets_none_p95_ms"]
+    rows = [
+        ("whole mix p95 at or below plain FTS5's",
+         f"{t['mix_p95_ms']:.1f} vs {t['plain_fts5_p95_ms']:.1f} ms", t["mix_p95_at_or_below_plain_fts5"]),
+        ("whole mix p95 under 100 ms", f"{t['mix_p95_ms']:.1f} ms", t["mix_p95_under_100ms"]),
+        ("every class's p50 within 2x plain FTS5's",
+         "over 2x: " + (", ".join(f"{c} {r}x" for c, r in slow.items()) or "none"),
+         t["every_class_p50_within_2x_plain_fts5"]),
+        ("`/api/search?facets=none` p95 within 1.5x plain FTS5's",
+         "—" if api is None else f"{api:.1f} vs {1.5 * t['plain_fts5_p95_ms']:.1f} ms",
+         t["api_facets_none_p95_within_1_5x_plain_fts5"]),
+        ("rare word p50 under 5 ms", f"{t['rare_p50_ms']:.1f} ms", t["rare_p50_under_5ms"]),
+        ("phrase p95 under 100 ms", f"{t['phrase_p95_ms']:.1f} ms", t["phrase_p95_under_100ms"]),
+    ]
+    return "\n".join([f"Issue 19's targets (set for 1M answers; this run has {t['size']:,}):", "",
+                      "| target | figure | met |", "|---|---|---|",
+                      *(f"| {name} | {figure} | {met(flag)} |" for name, figure, flag in rows)])
 
 
 def render() -> str:

@@ -4,9 +4,12 @@
 
 Every heavy step runs in its own child process (`python -m bench.run child ...`),
 so peak RSS and CPU time are that step's alone (os.wait4). Order: corpus, Whoosh
-build, FTS5 build, searcher open, search mix (Whoosh, then FTS5), update of 500
-changed answers (both; Whoosh's from the change journal, as `wrans index` does),
-an update with nothing changed, then the web app under load on the updated index.
+build, FTS5 build, searcher open, search mix (Whoosh, then FTS5), the reference
+engines of issue 19 (plain FTS5 and tantivy: build, then the mix; then the mix on
+Whoosh counting no facets), update of 500 changed answers (both; Whoosh's from the
+change journal, as `wrans index` does), an update with nothing changed, then the
+web app: `/api/search` one request at a time (with and without facets), then
+`/search` under load, on the updated index.
 """
 
 from __future__ import annotations
@@ -28,11 +31,15 @@ import time
 from pathlib import Path
 
 from bench.timeliness import child_timeliness
+from indexer.search import PAGE_SIZE
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "bench" / "work"
 RESULTS = REPO / "bench" / "results"
 UPDATE_COUNT = 500
+# Results per page for every engine: the page's 20, so each makes as many snippets as wrans.
+REFERENCE_PAGE = PAGE_SIZE
+REFERENCES = {"plain-fts5": "plain-fts5-{size}.db", "tantivy": "tantivy-{size}"}
 
 
 # ---------------------------------------------------------------- helpers
@@ -144,9 +151,10 @@ def _timed_pass(mix: list[dict], run_one) -> list[dict]:
     return rows
 
 
-def child_search_whoosh(index_dir: str, mix_file: str, passes: str = "2") -> dict:
+def child_search_whoosh(index_dir: str, mix_file: str, passes: str = "2", facets: str = "all") -> dict:
+    """The mix on wrans in-process; `facets` "none" counts none, as `/api/search?facets=none`."""
     from bench.queries import request_from_spec
-    from indexer.search import SearchIndex
+    from indexer.search import FACETS, SearchIndex
     from indexer.settings import load_settings
 
     mix = json.loads(Path(mix_file).read_text())
@@ -156,8 +164,10 @@ def child_search_whoosh(index_dir: str, mix_file: str, passes: str = "2") -> dic
     index.stats()
     open_ms = (time.perf_counter() - first) * 1000
 
+    counted = () if facets == "none" else FACETS
+
     def run_one(spec):
-        return index.search(request_from_spec(spec)).total
+        return index.search(request_from_spec(spec, facets=counted)).total
 
     passes_rows = [_timed_pass(mix, run_one) for _ in range(int(passes))]
     return {"open_ms": open_ms, "first_pass": passes_rows[0], "rows": passes_rows[-1], **proc_status()}
@@ -198,11 +208,47 @@ def child_update_fts5(db: str, paths_file: str) -> dict:
     return {"indexed": n, "seconds": round(time.monotonic() - started, 3)}
 
 
+# ---------------------------------------------------------------- reference engines (issue 19)
+
+
+def child_build_reference(engine: str, data_dir: str, target: str) -> dict:
+    """Build plain FTS5 or tantivy from the corpus; its time, document count and size on disk."""
+    module = _reference_module(engine)
+    started = time.monotonic()
+    n = module.build(Path(data_dir), Path(target))
+    return {"documents": n, "seconds": round(time.monotonic() - started, 3),
+            "index_bytes": dir_bytes(Path(target)) if Path(target).is_dir() else Path(target).stat().st_size}
+
+
+def child_search_reference(engine: str, target: str, mix_file: str, passes: str = "2") -> dict:
+    """The mix on plain FTS5 or tantivy, as `child_search_whoosh` runs it on wrans."""
+    module = _reference_module(engine)
+    mix = json.loads(Path(mix_file).read_text())
+    handle = module.connect(Path(target))
+
+    def run_one(spec):
+        return module.search(handle, spec, REFERENCE_PAGE)["total"]
+
+    passes_rows = [_timed_pass(mix, run_one) for _ in range(int(passes))]
+    return {"first_pass": passes_rows[0], "rows": passes_rows[-1], **proc_status()}
+
+
+def _reference_module(engine: str):
+    if engine == "plain-fts5":
+        from bench import plain_fts5
+
+        return plain_fts5
+    from bench import tantivy_engine
+
+    return tantivy_engine
+
+
 CHILDREN = {"build-whoosh": child_build_whoosh, "build-fts5": child_build_fts5,
             "open-whoosh": child_open_whoosh, "open-fts5": child_open_fts5,
             "search-whoosh": child_search_whoosh, "search-fts5": child_search_fts5,
             "update-whoosh": child_update_whoosh, "update-fts5": child_update_fts5,
-            "timeliness": child_timeliness}
+            "timeliness": child_timeliness,
+            "build-reference": child_build_reference, "search-reference": child_search_reference}
 
 
 # ---------------------------------------------------------------- web load
@@ -297,6 +343,7 @@ def measure_web(data_dir: Path, index_dir: Path, mix: list[dict], workers: int, 
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError(f"server did not start; see {WORK / 'serve.log'}")
             time.sleep(0.2)
+        api = measure_api(port, mix)
         urls = [url_from_spec(s) for s in mix]
         random.Random(7).shuffle(urls)
         warm = load(port, urls, clients, warm_seconds, 10_000)
@@ -305,7 +352,7 @@ def measure_web(data_dir: Path, index_dir: Path, mix: list[dict], workers: int, 
         result.update(workers=workers, clients=clients, warmup=warm,
                       worker_rss_mb=max((r.get("VmRSS", 0) for r in rss), default=0),
                       worker_hwm_mb=max((r.get("VmHWM", 0) for r in rss), default=0),
-                      worker_rss_all=rss)
+                      worker_rss_all=rss, api=api)
         return result
     finally:
         server.send_signal(signal.SIGTERM)
@@ -317,6 +364,32 @@ def measure_web(data_dir: Path, index_dir: Path, mix: list[dict], workers: int, 
         logfile.close()
 
 
+def measure_api(port: int, mix: list[dict]) -> dict:
+    """`/api/search` one request at a time, each query of the mix once, without facets and with all.
+
+    A warm-up pass first sends every query with a smaller page (another cache key),
+    so the searchers and the disk cache are as warm as in the in-process second
+    pass and no answer comes from a worker's result cache.
+    """
+    from bench.queries import url_from_spec
+
+    def api_url(spec, extra):
+        return "/api" + url_from_spec(spec) + extra
+
+    for spec in mix:
+        get(port, api_url(spec, "&facets=none&page_size=5"))
+    out = {}
+    for name, extra in (("facets_none", "&facets=none"), ("facets_all", "")):
+        rows = []
+        for spec in mix:
+            t0 = time.perf_counter()
+            status = get(port, api_url(spec, extra))
+            rows.append({"cls": spec["cls"], "ms": (time.perf_counter() - t0) * 1000,
+                         "error": None if status == 200 else f"HTTP {status}"})
+        out[name] = summarise(rows)
+    return out
+
+
 # ---------------------------------------------------------------- orchestration
 
 
@@ -325,7 +398,7 @@ def summarise(rows: list[dict]) -> dict:
     for row in rows:
         by_class.setdefault(row["cls"], []).append(row)
     out = {"overall": percentiles([r["ms"] for r in rows]),
-           "overall_cpu": percentiles([r["cpu_ms"] for r in rows]),
+           "overall_cpu": percentiles([r["cpu_ms"] for r in rows if "cpu_ms" in r]),
            "errors": sorted({r["error"] for r in rows if r["error"]}),
            "error_count": sum(1 for r in rows if r["error"])}
     out["by_class"] = {cls: percentiles([r["ms"] for r in rs]) for cls, rs in by_class.items()}
@@ -405,6 +478,7 @@ def run(size: int, seed: int, workers: int, clients: int, web_seconds: float, jo
     out["hit_agreement"] = agreement(out["per_query"])
     log("timeliness (/api/timeliness's computation), cold then warm")
     out["timeliness"] = run_child("timeliness", str(index_dir))
+    run_references(out, data_dir, index_dir, mix_file)
     log(f"updating {UPDATE_COUNT} changed answers")
     paths = corpus.write_records(data_dir, update_indices(size, seed), size, seed, revision=1)
     journal.append(data_dir, [corpus.FIRST_ID + i for i in update_indices(size, seed)])  # as the store does
@@ -419,6 +493,8 @@ def run(size: int, seed: int, workers: int, clients: int, web_seconds: float, jo
         out["web"] = measure_web(data_dir, index_dir, mix, workers, clients, web_seconds,
                                  min(20.0, web_seconds / 3))
     out["ratios"] = ratios(out)
+    out["reference_ratios"] = reference_ratios(out)
+    out["search_targets"] = search_targets(out)
     out["machine"]["loadavg_end"] = os.getloadavg()
     return out
 
@@ -436,6 +512,88 @@ def reused_builds(size: int) -> tuple[dict, dict] | None:
             return tuple({**found[key], "reused_from": found["date"]}
                          for key in ("build_whoosh", "build_fts5"))
     return None
+
+
+def run_references(out: dict, data_dir: Path, index_dir: Path, mix_file: Path) -> None:
+    """Plain FTS5 and tantivy, built from the same corpus and run on the same mix as wrans.
+
+    Also the mix on wrans counting no facets, as `/api/search?facets=none` asks.
+    Adds `build_<engine>`, `search_<engine>` and each query's times and totals.
+    """
+    size = out["size"]
+    rows = {}
+    for engine, name in REFERENCES.items():
+        key, target = engine.replace("-", "_"), WORK / name.format(size=size)
+        log(f"building {engine}")
+        out[f"build_{key}"] = run_child("build-reference", engine, str(data_dir), str(target))
+        log(f"search mix: {engine}")
+        found = run_child("search-reference", engine, str(target), str(mix_file))
+        out[f"search_{key}"] = search_summary(found)
+        rows[key] = found["rows"]
+    log("search mix: wrans without facets")
+    found = run_child("search-whoosh", str(index_dir), str(mix_file), "2", "none")
+    out["search_whoosh_nofacets"] = search_summary(found)
+    rows["whoosh_nofacets"] = found["rows"]
+    for i, entry in enumerate(out["per_query"]):
+        for key, engine_rows in rows.items():
+            entry[f"{key}_ms"] = round(engine_rows[i]["ms"], 2)
+            entry[f"{key}_total"] = engine_rows[i]["total"]
+
+
+def search_summary(found: dict) -> dict:
+    """A search child's figures: the warm pass by class, the first pass, the process's memory."""
+    return {**summarise(found["rows"]), "first_pass": summarise(found["first_pass"]),
+            "rss_mb": {k: found.get(k) for k in ("VmRSS", "VmHWM")}}
+
+
+ENGINES = {"fts5": "search_fts5", "plain_fts5": "search_plain_fts5", "tantivy": "search_tantivy"}
+
+
+def reference_ratios(out: dict) -> dict:
+    """wrans ÷ each other engine, whole mix and per class, p50/p95/p99 (above 1: wrans is slower)."""
+    ours = out["search_whoosh"]
+    result = {}
+    for engine, key in ENGINES.items():
+        theirs = out.get(key)
+        if not theirs:
+            continue
+        r = result[engine] = {}
+        for p in ("p50", "p95", "p99"):
+            r[f"search_{p}"] = ratio(ours["overall"][p], theirs["overall"][p])
+            for cls, stats in ours["by_class"].items():
+                r[f"{cls}_{p}"] = ratio(stats[p], theirs["by_class"].get(cls, {}).get(p))
+    return result
+
+
+def search_targets(out: dict) -> dict:
+    """Issue 19's targets (set for 1M answers), each as its figures and whether it is met.
+
+    Whole mix with facets as the page shows them: p95 at or below plain FTS5's and
+    under 100 ms; every class's p50 within 2x plain FTS5's; `/api/search?facets=none`
+    (over HTTP, one request at a time) p95 within 1.5x plain FTS5's (in-process, so
+    this is the harder comparison); rare words p50 under 5 ms; phrases p95 under 100 ms.
+    """
+    ours, plain = out["search_whoosh"], out.get("search_plain_fts5")
+    if not plain:
+        return {}
+    mix_p95, plain_p95 = ours["overall"]["p95"], plain["overall"]["p95"]
+    slow = {cls: ratio(s["p50"], plain["by_class"][cls]["p50"]) for cls, s in ours["by_class"].items()
+            if cls in plain["by_class"]}
+    api = out.get("web", {}).get("api", {}).get("facets_none")
+    api_p95 = api["overall"]["p95"] if api else None
+    rare, phrase = ours["by_class"].get("rare", {}), ours["by_class"].get("phrase", {})
+    return {
+        "size": out["size"],
+        "mix_p95_ms": mix_p95, "plain_fts5_p95_ms": plain_p95,
+        "mix_p95_at_or_below_plain_fts5": mix_p95 <= plain_p95,
+        "mix_p95_under_100ms": mix_p95 < 100,
+        "class_p50_ratios_to_plain_fts5": slow,
+        "every_class_p50_within_2x_plain_fts5": all(r is not None and r <= 2 for r in slow.values()),
+        "api_facets_none_p95_ms": api_p95,
+        "api_facets_none_p95_within_1_5x_plain_fts5": None if api_p95 is None else api_p95 <= 1.5 * plain_p95,
+        "rare_p50_ms": rare.get("p50"), "rare_p50_under_5ms": rare.get("p50", 1e9) < 5,
+        "phrase_p95_ms": phrase.get("p95"), "phrase_p95_under_100ms": phrase.get("p95", 1e9) < 100,
+    }
 
 
 def update_targets(out: dict) -> dict:

@@ -62,12 +62,13 @@ def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: 
     """Match `final` once; raise SearchTimedOut when it outruns `time_limit`.
 
     `facet_filters` maps a facet name to the stored values it keeps (ORed);
-    `today_raw` is the request's day as a raw date value (for `most_overdue`).
+    `today_raw` is the request's day as a raw date value (for `most_overdue`). Only the
+    `facets` named are counted: each costs a pass over the matches (two when filtered).
     """
     facet_filters = facet_filters or {}
     # reading a new segment's columns is not the query's time
     tables.warm(sort, tuple(facets) + tuple(facet_filters), date_checks)
-    collector = _ArrayCollector(tables, limit, sort, date_checks, facet_filters, today_raw)
+    collector = _ArrayCollector(tables, limit, sort, date_checks, facet_filters, facets, today_raw)
     try:  # the timer starts inside: with a tiny limit it can fire before start_timer returns
         collector.start_timer(time_limit, threading.current_thread() is threading.main_thread())
         searcher.search_with_collector(final, collector)
@@ -76,14 +77,16 @@ def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: 
                              "or use fewer or more specific words.") from None
     finally:
         collector.stop_timer()
-    return collector.collected(facets)
+    return collector.collected()
 
 
 class _ArrayCollector(Collector):
     """A Whoosh collector that finds every match in `prepare` and never steps a matcher."""
 
-    def __init__(self, tables, limit: int, sort: str, date_checks, facet_filters, today_raw: int = 0):
+    def __init__(self, tables, limit: int, sort: str, date_checks, facet_filters, facets=(),
+                 today_raw: int = 0):
         self.tables, self.today_raw = tables, today_raw
+        self.facets = tuple(facets)
         self.limit = max(1, limit)
         self.sort = sort
         self.checks = [(tables.dates[column], lo, hi) for column, lo, hi in date_checks
@@ -105,7 +108,8 @@ class _ArrayCollector(Collector):
     def _kept(self, found: matcharrays.Matches) -> matcharrays.Matches:
         """The matches that pass every filter, each question group down to its first.
 
-        Keeps, per filtered facet, the matches that pass the other filters, for its counts.
+        Keeps, per filtered facet that is counted, the matches that pass the other
+        filters, for its counts.
         """
         ids = found.ids
         keep = np.full(len(ids), not self.missing_facet)
@@ -116,7 +120,7 @@ class _ArrayCollector(Collector):
                  for name, ordinals in self.facet_filters.items()}
         groups = as_numpy(self.tables.groups)[ids] if self.tables.groups is not None else None
         self.unfiltered = {}  # facet name -> the matches it is counted over
-        for name in masks:
+        for name in (name for name in masks if name in self.facets):
             others = [mask for other, mask in masks.items() if other != name]
             self.unfiltered[name] = ids[_first_of_groups(groups, np.logical_and.reduce([keep, *others]))]
         for mask in masks.values():
@@ -139,8 +143,8 @@ class _ArrayCollector(Collector):
     def results(self):  # pragma: no cover - callers use collected()
         raise NotImplementedError
 
-    def collected(self, facets) -> Collected:
-        """The top docnums in order, the total and the counts of `facets` (names)."""
+    def collected(self) -> Collected:
+        """The top docnums in order, the total and the counts of the facets asked for."""
         ids, limit = self.kept.ids, self.limit
         if self.sort == "relevance":
             order = _top_by_score(ids, self.kept.scores, limit)
@@ -151,7 +155,7 @@ class _ArrayCollector(Collector):
             scores = [None] * len(docnums)
         tables = self.tables.facets
         counts = {name: tables[name].counts_of(self.unfiltered.get(name, ids))
-                  for name in facets if name in tables}
+                  for name in self.facets if name in tables}
         return Collected(total=len(ids), docnums=docnums, scores=scores, facets=counts, limit=limit)
 
     # The time limit: a deadline, and on the main thread an alarm as well.

@@ -57,13 +57,13 @@ from .snippets import SNIPPET_CHARS, passages, snippet_analyzer
 from .spelling import suggest_spelling
 from .timeliness import Timeliness, TimelinessRequest, timeliness
 
-__all__ = ["FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex", "SearchRequest",
+__all__ = ["FACETS", "FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex", "SearchRequest",
            "SearchResults", "Hit", "MarkedAnswer", "FilterMiss"]
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
 SORTS = ("relevance", "newest", "oldest", "slowest", "most_overdue")
-FACETS = FACET_COLUMNS
+FACETS = tuple(FACET_COLUMNS)  # the facet names a search counts unless asked for fewer
 # Matchings kept per process (keyed without the page) and how many hits each keeps:
 # pages 1-5 of a search come from one matching.
 CACHED_MATCHINGS = 256
@@ -90,6 +90,8 @@ class SearchRequest:
     has_attachments: bool | None = None
     dated_only: bool = False  # only answers with a date answered (feeds); not a URL parameter
     today: dt.date | None = None  # the day "overdue" is judged on; None: the real today (tests set it)
+    # The facets to count (names of FACETS): fewer is less work, () none (`/api/search?facets=`).
+    facets: tuple[str, ...] = FACETS
 
     def with_page(self, page: int) -> SearchRequest:
         return replace(self, page=page)
@@ -165,7 +167,7 @@ class SearchIndex:
         return SearchResults(
             request=request, total=matching.found.total, hits=hits,
             understood=matching.understood, notice=matching.notice,
-            facets={name: matching.found.facets.get(name, []) for name in FACETS},
+            facets={name: matching.found.facets.get(name, []) for name in request.facets},
             seconds=time.monotonic() - started, suggestion=matching.suggestion,
             filter_misses=list(matching.plan.misses), filter_matches=dict(matching.plan.matched),
         )
@@ -175,7 +177,7 @@ class SearchIndex:
         identity = (self._local.build, searcher.reader().generation())
         key = replace(request, page=1, today=request_today(request))  # overdue moves at midnight
         needed = request.page * request.page_size
-        cached = self._matchings.get(identity, key)
+        cached = self._cached_matching(identity, key)
         if cached is not None and (needed <= len(cached.found.docnums) or cached.found.complete):
             return cached
         parsed, user_query, plan = self._prepared(searcher, request)
@@ -184,7 +186,7 @@ class SearchIndex:
         # would still read positions for every match.
         ranked = with_proximity(user_query, request.q) if sort == "relevance" else user_query
         found = self._collect(searcher, with_cached_filters(ranked, plan), plan, max(needed, CACHED_HITS),
-                              sort, FACETS, key.today)
+                              sort, request.facets, key.today)
         suggestion = None
         if request.q.strip() and found.total < SUGGEST_BELOW:  # only then: each unknown word walks a lexicon
             suggestion = suggest_spelling(request.q, searcher.reader())
@@ -193,6 +195,13 @@ class SearchIndex:
                              plan=plan)
         self._matchings.put(identity, key, matching)
         return matching
+
+    def _cached_matching(self, identity, key: SearchRequest) -> _Matching | None:
+        """The cached matching of `key`, or of the same search with every facet (a superset)."""
+        cached = self._matchings.get(identity, key)
+        if cached is None and key.facets != FACETS:
+            cached = self._matchings.get(identity, replace(key, facets=FACETS))
+        return cached
 
     def _prepared(self, searcher, request: SearchRequest):
         """The parsed query, the query to run (prefixes bounded, a UIN first) and the filters."""

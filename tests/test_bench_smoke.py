@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from bench import corpus, fts5
+from bench import corpus, fts5, plain_fts5, run, tantivy_engine
 from bench.queries import CLASSES, build_mix, request_from_spec
-from bench.report import render_run
+from bench.report import render_run, render_targets
 from indexer.index import rebuild_index
 from indexer.normalize import answer_from_record
 from indexer.search import SearchIndex
@@ -71,6 +71,70 @@ def test_queries_run_on_whoosh_and_fts5_and_agree(bench_corpus, tmp_path):
                 assert any("<mark>" in s for s in theirs["snippets"]), spec
     assert agree >= len(mix) // 2
     json.dumps(mix)  # the mix is what the runner stores
+
+
+@pytest.mark.parametrize("engine", ["plain-fts5", "tantivy"])
+def test_reference_engines_build_and_run_the_mix_in_child_processes(bench_corpus, tmp_path, engine):
+    data_dir, _ = bench_corpus
+    mix = build_mix(SIZE, seed=3, per_class=2)
+    mix_file = tmp_path / "mix.json"
+    mix_file.write_text(json.dumps(mix))
+    target = tmp_path / engine
+    built = run.run_child("build-reference", engine, str(data_dir), str(target))
+    assert built["documents"] == SIZE and built["index_bytes"] > 10_000
+    found = run.run_child("search-reference", engine, str(target), str(mix_file), "1")
+    assert [r["cls"] for r in found["rows"]] == [s["cls"] for s in mix]
+    assert not [r for r in found["rows"] if r["error"]]
+    assert run.summarise(found["rows"])["by_class"].keys() == set(CLASSES)
+
+
+def test_reference_engines_find_what_fts5_finds(bench_corpus, tmp_path):
+    """Same top page as FTS5's for plain FTS5 (the same SQLite), totals close for tantivy."""
+    data_dir, _ = bench_corpus
+    mix = [s for s in build_mix(SIZE, seed=3, per_class=3) if s["cls"] != "combined"]
+    fts5.build(data_dir, tmp_path / "fts.db")
+    plain_fts5.build(data_dir, tmp_path / "plain.db")
+    tantivy_engine.build(data_dir, tmp_path / "tantivy")
+    faceted, plain = fts5.connect(tmp_path / "fts.db"), plain_fts5.connect(tmp_path / "plain.db")
+    tantivy = tantivy_engine.connect(tmp_path / "tantivy")
+    close = 0
+    for spec in mix:
+        theirs, page = fts5.search(faceted, spec, 5), plain_fts5.search(plain, spec, 5)
+        assert page["total"] is None and len(page["ids"]) == len(theirs["ids"]), spec
+        found = tantivy_engine.search(tantivy, spec, 5)
+        close += abs(found["total"] - theirs["total"]) <= max(2, 0.1 * theirs["total"])  # stemmers differ
+        if not theirs["total"]:  # a phrase of the generator's made-up words may match nothing
+            continue
+        if spec["cls"] not in ("sorted", "combined"):  # date ties may come in another order
+            assert page["ids"] == theirs["ids"], spec
+        assert any("<mark>" in s for s in page["snippets"]) or spec["cls"] == "phrase", spec
+        assert len(found["ids"]) == min(5, found["total"]) and found["total"] > 0, spec
+        assert all(isinstance(i, int) for i in found["ids"])
+    assert close >= 0.8 * len(mix)
+
+
+def test_search_targets_are_computed_from_the_figures():
+    def summary(p50, p95, rare=(1, 2), phrase=(1, 2)):
+        def stats(p50, p95):
+            return {"p50": p50, "p95": p95, "p99": p95}
+        return {"overall": stats(p50, p95), "by_class": {"rare": stats(*rare), "phrase": stats(*phrase)}}
+
+    out = {"size": 10, "search_whoosh": summary(10, 50, rare=(4, 9), phrase=(20, 90)),
+           "search_plain_fts5": summary(8, 60, rare=(1, 2), phrase=(15, 80)),
+           "web": {"api": {"facets_none": {"overall": {"p95": 91}}}}}
+    t = run.search_targets(out)
+    assert (t["mix_p95_at_or_below_plain_fts5"], t["mix_p95_under_100ms"]) == (True, True)
+    assert t["class_p50_ratios_to_plain_fts5"] == {"rare": 4.0, "phrase": 1.33}
+    assert t["every_class_p50_within_2x_plain_fts5"] is False
+    assert t["api_facets_none_p95_within_1_5x_plain_fts5"] is False  # 91 > 1.5 * 60
+    assert (t["rare_p50_under_5ms"], t["phrase_p95_under_100ms"]) == (True, True)
+    table = render_targets(t)
+    assert "| rare word p50 under 5 ms | 4.0 ms | yes |" in table
+    assert "| `/api/search?facets=none` p95 within 1.5x plain FTS5's | 91.0 vs 90.0 ms | **no** |" in table
+    out["search_whoosh"] = summary(10, 61, rare=(6, 9), phrase=(16, 101))
+    t = run.search_targets(out)
+    assert not (t["mix_p95_at_or_below_plain_fts5"] or t["rare_p50_under_5ms"] or t["phrase_p95_under_100ms"])
+    assert run.reference_ratios(out)["plain_fts5"]["search_p95"] == round(61 / 60, 2)
 
 
 def test_report_renders_a_run():

@@ -3,8 +3,10 @@
 `/api/search` and `/api/answers/<id>` serve one page or one record as JSON;
 `/search.csv` and `/search.json` stream every match of a search (capped at
 `EXPORT_MAX_ROWS`). All take the same parameters as `/search`, read by the same
-`search_request_from_args`. An empty request means "everything" here, since a
-script asking for no filter wants the whole set, not the search form.
+`search_request_from_args`; `/api/search` also takes `page_size`, and `facets` to
+count fewer facets or none (less work, not just less output). An empty request
+means "everything" here, since a script asking for no filter wants the whole set,
+not the search form.
 
 Downloads are named for the query and the day (`wrans-sudan-2026-11-29.csv`), and
 the CSV starts with a UTF-8 byte-order mark: without it Excel reads the file as
@@ -16,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import replace
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -23,7 +26,7 @@ from indexer.export import export_answers
 from indexer.serialize import answer_to_record, csv_lines, json_lines, results_to_dict
 
 from .openapi import openapi_document
-from .params import api_page_size, configured_today, search_request_from_args
+from .params import api_facets, api_page_size, configured_today, search_request_from_args
 from .views import get_answer_or_404, search_index
 
 bp = Blueprint("api", __name__)
@@ -32,7 +35,8 @@ SLUG_CHARS = 50  # a file name's query part at most; cut at a word boundary
 
 @bp.get("/api/search")
 def api_search():
-    search_request = search_request_from_args(request.args, page_size=api_page_size(request.args))
+    search_request = replace(search_request_from_args(request.args, page_size=api_page_size(request.args)),
+                             facets=api_facets(request.args))
     return jsonify(results_to_dict(search_index().search(search_request)))
 
 

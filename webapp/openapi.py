@@ -8,7 +8,7 @@ with the declared type, so it cannot drift silently.
 from __future__ import annotations
 
 from indexer.export import MAX_EXPORT_ROWS
-from indexer.search import MAX_PAGE, PAGE_SIZE, SORTS, STATUSES
+from indexer.search import FACETS, MAX_PAGE, PAGE_SIZE, SORTS, STATUSES
 from indexer.serialize import CSV_COLUMNS
 
 from .params import DATE_PARAMS, MAX_API_PAGE_SIZE, NO, YES
@@ -181,10 +181,16 @@ def _paths() -> dict:
                    "as a download named for the query and day (wrans-sudan-2026-11-29.csv).")
     page_size = _param("page_size", f"Results per page, 1 to {MAX_API_PAGE_SIZE}; empty means {PAGE_SIZE}.",
                        _or_empty(_s("integer", minimum=1, maximum=MAX_API_PAGE_SIZE)))
+    names = "|".join(FACETS)
+    facets = _param("facets", f"Which facet counts to return: `none`, or names separated by commas from "
+                              f"{', '.join(FACETS)} (e.g. `dept,year`); empty means every facet. Facets not "
+                              "asked for are not counted, so a search without them is faster; `total` is "
+                              "the same either way.",
+                    _s("string", pattern=f"^ *(none|({names})( *, *({names}))*)? *$"))
     return {
         "/api/search": {"get": {
             "summary": "One page of search results with facet counts",
-            "parameters": [*SEARCH_PARAMETERS, page_size],
+            "parameters": [*SEARCH_PARAMETERS, page_size, facets],
             "responses": {"200": _json("SearchResponse", "A page of results"), **NOT_MODIFIED,
                           **_errors(400, 503)}}},
         "/api/answers/{id}": {"get": {

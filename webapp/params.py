@@ -15,7 +15,7 @@ from flask import current_app, has_app_context
 from werkzeug.datastructures import MultiDict
 
 from indexer.errors import BadParameter
-from indexer.search import FILTER_FIELDS, MAX_PAGE, PAGE_SIZE, SORTS, STATUSES, SearchRequest
+from indexer.search import FACETS, FILTER_FIELDS, MAX_PAGE, PAGE_SIZE, SORTS, STATUSES, SearchRequest
 from indexer.timeliness import TimelinessRequest
 
 MAX_API_PAGE_SIZE = 100
@@ -73,6 +73,24 @@ def timeliness_request_from_args(args: MultiDict) -> TimelinessRequest:
 def api_page_size(args: MultiDict) -> int:
     """The API's `page_size`: 1 to MAX_API_PAGE_SIZE, empty meaning the pages' PAGE_SIZE."""
     return whole_number(args.get("page_size"), "page_size", 1, MAX_API_PAGE_SIZE, default=PAGE_SIZE)
+
+
+def api_facets(args: MultiDict) -> tuple[str, ...]:
+    """The API's `facets`: `none`, or facet names separated by commas; empty means every facet.
+
+    Returned in FACETS order without repeats, so `year,dept` and `dept,year` are one
+    search to the result cache.
+    """
+    raw = ",".join(args.getlist("facets"))
+    if not raw.strip(" "):
+        return FACETS
+    names = {name.strip(" ") for name in raw.split(",")}
+    if names == {"none"}:
+        return ()
+    if not names <= set(FACETS):
+        raise BadParameter(f"facets must be none or facet names separated by commas ({', '.join(FACETS)}), "
+                           f"not {raw[:60]!r}")
+    return tuple(name for name in FACETS if name in names)
 
 
 def status_key(value: str) -> str:
