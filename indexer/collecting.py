@@ -145,9 +145,10 @@ class _ArrayCollector(Collector):
             keys = self.tables.newest_keys if self.sort == "newest" else self.tables.oldest_keys
             docnums = ids[_first_by_key(as_numpy(keys)[ids], limit)].tolist()
             scores = [None] * len(docnums)
-        tables = self.tables.facets
-        counts = {name: tables[name].counts_of(self.unfiltered.get(name, ids))
-                  for name in facets if name in tables}
+        tables = {name: table for name in facets if (table := self.tables.facet_table(name)) is not None}
+        counts = {name: table.counts_of(self.unfiltered.get(name, ids)) for name, table in tables.items()}
+        tags = self.tables.tags
+        counts.update({name: self.tables.tag_counts(name, ids) for name in facets if name in tags})
         return Collected(total=len(ids), docnums=docnums, scores=scores, facets=counts, limit=limit)
 
     # The time limit, as in whoosh.collectors.TimeLimitCollector.

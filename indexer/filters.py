@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query
 
-from .departments import DEPARTMENT_ACRONYMS, fold, names_for_acronym
+from .departments import DEPARTMENT_ACRONYMS, fold, names_for_acronym, predecessor_names
 from .normalize import department_from_name
 from .schema import ATTACHMENTS_FIELD, DATED_FIELD, FACET_COLUMNS, FILTER_FIELDS, YEAR_FIELDS
 
@@ -108,6 +108,8 @@ def plan_filters(request, value_index) -> FilterPlan:
         if name not in FILTER_FIELDS:
             continue
         stored = _resolved(name, value, value_index(name) if name in RESOLVED_FILTERS else None)
+        if name == "dept" and getattr(request, "predecessors", False):
+            stored = _with_predecessors(stored, value_index(name))
         plan.matched[(name, value)] = stored
         if not stored:
             index = value_index(name) if name in RESOLVED_FILTERS else None
@@ -139,6 +141,15 @@ def _resolved(name: str, value: str, index: ValueIndex | None) -> tuple[str, ...
     if index is None:  # year, status: stored as typed, once normalised
         return (value,) if value else ()
     return index.match(value, dept=name == "dept")
+
+
+def _with_predecessors(stored: tuple[str, ...], index: ValueIndex | None) -> tuple[str, ...]:
+    """`stored` departments and all they came from by merger or split, as the index holds them."""
+    found = list(stored)
+    for name in stored:
+        for before in predecessor_names(name):
+            found.extend(index.match(before) if index else (before,))
+    return tuple(dict.fromkeys(found))
 
 
 def with_cached_filters(user_query: query.Query, plan: FilterPlan) -> query.Query:

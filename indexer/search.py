@@ -37,10 +37,13 @@ from .query import (
     with_proximity,
 )
 from .records import Answer
+from .references import Connections, find_connections
 from .related import ranked_related
 from .schema import (
+    CITES_FIELD,
     FACET_COLUMNS,
     FILTER_FIELDS,
+    TAG_FACETS,
     answer_from_stored,
     default_fields,
     english_analyzer,
@@ -54,12 +57,13 @@ __all__ = ["FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex", "SearchR
 PAGE_SIZE = 20
 MAX_PAGE = 500
 SORTS = ("relevance", "newest", "oldest")
-FACETS = FACET_COLUMNS
+FACETS = (*FACET_COLUMNS, *TAG_FACETS)  # one-value columns, then multi-valued (response types)
 # Matchings kept per process (keyed without the page) and how many hits each keeps:
 # pages 1-5 of a search come from one matching.
 CACHED_MATCHINGS = 256
 CACHED_HITS = 5 * PAGE_SIZE
 RELATED = 5
+MAX_CONNECTIONS = 500  # answers read per cross-reference lookup, at most
 # BM25F with Whoosh's default B and K1 (bench/known_item.py measures the ranking; it tuned nothing).
 WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
 SUGGEST_BELOW = 5  # a query finding fewer answers than this gets a spelling suggestion, if any
@@ -80,6 +84,7 @@ class SearchRequest:
     tabled_to: dt.date | None = None
     has_attachments: bool | None = None
     dated_only: bool = False  # only answers with a date answered (feeds); not a URL parameter
+    predecessors: bool = False  # a department filter also keeps the departments it was merged or split from
 
     def with_page(self, page: int) -> SearchRequest:
         return replace(self, page=page)
@@ -143,11 +148,14 @@ class SearchIndex:
         self._matchings = GenerationCache(cached_matchings)
         self._segments = SegmentArrays()
 
-    def search(self, request: SearchRequest) -> SearchResults:
-        """Run one search; raise QueryError subclasses for queries we refuse."""
+    def search(self, request: SearchRequest, facets: tuple[str, ...] = FACETS) -> SearchResults:
+        """Run one search; raise QueryError subclasses for queries we refuse.
+
+        `facets` names the counts wanted: /search's, or a page's own (`PROFILE_COLUMNS`).
+        """
         started = time.monotonic()
         searcher = self._searcher()
-        matching = self._matching(searcher, request)
+        matching = self._matching(searcher, request, tuple(facets))
         start = (request.page - 1) * request.page_size
         hits = [self._hit(searcher, docnum, score, matching.words) for docnum, score in
                 zip(matching.found.docnums[start:start + request.page_size],
@@ -155,15 +163,15 @@ class SearchIndex:
         return SearchResults(
             request=request, total=matching.found.total, hits=hits,
             understood=matching.understood, notice=matching.notice,
-            facets={name: matching.found.facets.get(name, []) for name in FACETS},
+            facets={name: matching.found.facets.get(name, []) for name in facets},
             seconds=time.monotonic() - started, suggestion=matching.suggestion,
             filter_misses=list(matching.plan.misses), filter_matches=dict(matching.plan.matched),
         )
 
-    def _matching(self, searcher, request: SearchRequest) -> _Matching:
+    def _matching(self, searcher, request: SearchRequest, facets: tuple[str, ...] = FACETS) -> _Matching:
         """Match `request` (any page) or reuse the matching cached for this generation."""
         identity = (self._local.build, searcher.reader().generation())
-        key = replace(request, page=1)
+        key = replace(request, page=1) if facets == FACETS else (replace(request, page=1), facets)
         needed = request.page * request.page_size
         cached = self._matchings.get(identity, key)
         if cached is not None and (needed <= len(cached.found.docnums) or cached.found.complete):
@@ -174,7 +182,7 @@ class SearchIndex:
         # would still read positions for every match.
         ranked = with_proximity(user_query, request.q) if sort == "relevance" else user_query
         found = self._collect(searcher, with_cached_filters(ranked, plan), plan, max(needed, CACHED_HITS),
-                              sort, FACETS)
+                              sort, facets)
         suggestion = None
         if request.q.strip() and found.total < SUGGEST_BELOW:  # only then: each unknown word walks a lexicon
             suggestion = suggest_spelling(request.q, searcher.reader())
@@ -226,6 +234,19 @@ class SearchIndex:
         pairs = ((hit.score, answer_from_stored(hit.fields())) for hit in similar)
         return ranked_related(answer, pairs, limit)
 
+    def connections(self, answer: Answer) -> Connections:
+        """The answers `answer` cites, those citing it, and its grouped questions (references.py)."""
+        searcher = self._searcher()
+        if CITES_FIELD not in searcher.schema:  # an index built before cross-references
+            return Connections()
+
+        def answers_for(q) -> list[Answer]:
+            docnums = sorted(searcher.docs_for_query(q))[:MAX_CONNECTIONS]
+            return [answer_from_stored(searcher.stored_fields(d)) for d in docnums]
+        return find_connections(
+            answer, lambda uin: answers_for(query.Term("uin", uin.lower())),
+            lambda terms: answers_for(query.Or([query.Term(CITES_FIELD, t) for t in terms])) if terms else [])
+
     def iter_answers(self, request: SearchRequest, limit: int) -> tuple[int, Iterator[Answer]]:
         """Match `request` once; return the total and up to `limit` answers in its order.
 
@@ -258,6 +279,14 @@ class SearchIndex:
             local.values[name] = ValueIndex(term.decode() if isinstance(term, bytes) else term
                                             for term in searcher.lexicon(column))
         return local.values[name]
+
+    def first_with(self, field_name: str, value: str) -> Answer | None:
+        """One answer whose `field_name` holds `value` (e.g. an asker's key), or None."""
+        searcher = self._searcher()
+        if field_name not in searcher.schema:
+            return None
+        stored = searcher.document(**{field_name: value})
+        return answer_from_stored(stored) if stored else None
 
     def get_answer(self, question_id: int) -> Answer | None:
         """Return one answer by id, or None when the index does not hold it."""

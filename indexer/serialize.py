@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 
 from .records import Answer, answer_to_dict
+from .responses import response_types
 from .search import Hit, SearchResults
 
 SUMMARY_CHARS = 300
@@ -20,7 +21,9 @@ CSV_COLUMNS = (
     "id", "uin", "house", "status", "date_tabled", "date_answered", "date_corrected",
     "department", "answering_body", "asking_member", "asking_member_party",
     "answering_member", "heading", "question_text", "answer_text", "official_url",
+    "response_types",  # issue 17: keep new columns at the end, for scripts reading by position
 )
+RESPONSE_SEPARATOR = ";"  # between a CSV row's response types
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_FLUSH_ROWS = 100
@@ -68,7 +71,16 @@ def results_to_dict(results: SearchResults) -> dict:
 def answer_to_record(answer: Answer) -> dict:
     """The full normalised record (`/api/answers/<id>`): text and sanitised HTML, with links."""
     return {**answer_to_dict(answer), "status": answer.status,
-            "url": answer_path(answer), "official_url": answer.official_url}
+            "url": answer_path(answer), "official_url": answer.official_url,
+            "response_types": list(response_types(answer))}
+
+
+def connections_to_dict(connections) -> dict:
+    """The cross-reference ids of `/api/answers/<id>` (`references.Connections`)."""
+    return {"refers_to": [a.id for a in connections.refers_to],
+            "referred_by": [a.id for a in connections.referred_by],
+            "grouped_with": [a.id for a in connections.grouped],
+            "unresolved_references": [{"uin": r.uin, "date": _iso(r.date)} for r in connections.unresolved]}
 
 
 def answer_path(answer: Answer) -> str:
@@ -85,6 +97,7 @@ def answer_to_csv_row(answer: Answer) -> list:
         asking.name if asking else None, asking.party if asking else None,
         answering.name if answering else None,
         a.heading, a.question_text, a.answer_text, a.official_url,
+        RESPONSE_SEPARATOR.join(response_types(a)),
     ]
     return [fit_cell(neutralise_formula(cell)) for cell in row]
 

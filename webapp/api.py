@@ -20,7 +20,7 @@ import unicodedata
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from indexer.export import export_answers
-from indexer.serialize import answer_to_record, csv_lines, json_lines, results_to_dict
+from indexer.serialize import answer_to_record, connections_to_dict, csv_lines, json_lines, results_to_dict
 
 from .openapi import openapi_document
 from .params import api_page_size, search_request_from_args
@@ -38,7 +38,8 @@ def api_search():
 
 @bp.get("/api/answers/<int:question_id>")
 def api_answer(question_id: int):
-    return jsonify(answer_to_record(get_answer_or_404(question_id)))
+    answer = get_answer_or_404(question_id)
+    return jsonify({**answer_to_record(answer), **connections_to_dict(search_index().connections(answer))})
 
 
 @bp.get("/api/openapi.json")

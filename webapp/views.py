@@ -10,6 +10,9 @@ from markupsafe import Markup
 from indexer.citation import citation, citation_text, holding_date
 from indexer.correction import correction_diff_html, has_inline_marks
 from indexer.errors import IndexError_
+from indexer.members import department_key, member_key
+from indexer.references import link_uins_in_html
+from indexer.responses import RESPONSE_LABELS, response_types
 from indexer.search import STATUSES, SearchIndex
 
 from .params import search_request_from_args
@@ -64,7 +67,11 @@ def answer(question_id: int):
     found = get_answer_or_404(question_id)
     q = request.args.get("q", "")
     marked = search_index().mark_answer(found, q)
-    return render_template("answer.html", answer=found, marked=marked, q=q,
+    connections = search_index().connections(found)
+    body = link_uins_in_html(marked.answer_html, {uin: url_for("views.answer", question_id=i)
+                                                  for uin, i in connections.linked_uins.items()})
+    return render_template("answer.html", answer=found, marked=marked, q=q, connections=connections,
+                           answer_body=body, response_types=response_types(found),
                            citation=citation(found), citation_text=citation_text(found),
                            holding_date=holding_date(found), diff_html=correction_diff_html(found),
                            inline_marks=has_inline_marks(found.answer_html),
@@ -111,6 +118,19 @@ def register_template_helpers(app) -> None:
     app.jinja_env.globals["filter_nouns"] = FILTER_NOUNS
     app.jinja_env.globals["search_url"] = search_url
     app.jinja_env.globals["Markup"] = Markup
+    app.jinja_env.globals["response_labels"] = RESPONSE_LABELS
+    app.jinja_env.globals["member_url"] = member_url
+    app.jinja_env.globals["department_url"] = department_url
+
+
+def member_url(member) -> str:
+    """The page of a member (`members.member_key`)."""
+    return url_for("people.member", key=member_key(member))
+
+
+def department_url(name: str) -> str:
+    """The page of a department, by its normalised name."""
+    return url_for("people.department", slug=department_key(name))
 
 
 def long_date(value) -> str:
