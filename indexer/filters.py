@@ -109,7 +109,9 @@ def plan_filters(request, value_index) -> FilterPlan:
             continue
         stored = _resolved(name, value, value_index(name) if name in RESOLVED_FILTERS else None)
         if name == "dept" and getattr(request, "predecessors", False):
-            stored = _with_predecessors(stored, value_index(name))
+            # A department the index holds no answers of may still have predecessors it holds.
+            named = stored or names_for_acronym(value) or (department_from_name(value) or value,)
+            stored = _with_predecessors(named, value_index(name), keep=bool(stored))
         plan.matched[(name, value)] = stored
         if not stored:
             index = value_index(name) if name in RESOLVED_FILTERS else None
@@ -143,10 +145,10 @@ def _resolved(name: str, value: str, index: ValueIndex | None) -> tuple[str, ...
     return index.match(value, dept=name == "dept")
 
 
-def _with_predecessors(stored: tuple[str, ...], index: ValueIndex | None) -> tuple[str, ...]:
-    """`stored` departments and all they came from by merger or split, as the index holds them."""
-    found = list(stored)
-    for name in stored:
+def _with_predecessors(names: tuple[str, ...], index: ValueIndex | None, keep: bool) -> tuple[str, ...]:
+    """`names` (kept if `keep`: the index holds them) and what they came from by merger or split."""
+    found = list(names) if keep else []
+    for name in names:
         for before in predecessor_names(name):
             found.extend(index.match(before) if index else (before,))
     return tuple(dict.fromkeys(found))

@@ -37,7 +37,7 @@ from .query import (
     with_proximity,
 )
 from .records import Answer
-from .references import Connections, find_connections
+from .references import REF, Connections, answer_references, find_connections
 from .related import ranked_related
 from .schema import (
     CITES_FIELD,
@@ -246,6 +246,24 @@ class SearchIndex:
         return find_connections(
             answer, lambda uin: answers_for(query.Term("uin", uin.lower())),
             lambda terms: answers_for(query.Or([query.Term(CITES_FIELD, t) for t in terms])) if terms else [])
+
+    def reference_counts(self) -> dict[str, int]:
+        """How many UIN references in answer texts resolve to a stored answer, and how many do not.
+
+        Reads every citing answer: for `wrans stats --references`, not for pages.
+        """
+        searcher = self._searcher()
+        if CITES_FIELD not in searcher.schema:
+            return {"resolved": 0, "unresolved": 0}
+        terms = list(searcher.reader().expand_prefix(CITES_FIELD, REF))
+        docnums = searcher.docs_for_query(query.Or([query.Term(CITES_FIELD, t) for t in terms])) if terms else []
+        counts = {"resolved": 0, "unresolved": 0}
+        for docnum in sorted(docnums):
+            answer = answer_from_stored(searcher.stored_fields(docnum))
+            unresolved = len(self.connections(answer).unresolved)
+            counts["unresolved"] += unresolved
+            counts["resolved"] += len(answer_references(answer)) - unresolved
+        return counts
 
     def iter_answers(self, request: SearchRequest, limit: int) -> tuple[int, Iterator[Answer]]:
         """Match `request` once; return the total and up to `limit` answers in its order.

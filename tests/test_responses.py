@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -75,3 +77,28 @@ def test_rules_phrase_by_phrase(text, expected):
 
 def test_a_holding_flag_is_a_holding_answer_whatever_its_words():
     assert response_types_from_text("Some words.", is_holding=True) == ("holding",)
+
+
+def test_response_filter_on_search_api_and_exports(client):
+    ids = sorted(r["id"] for r in client.get("/api/search?response=disproportionate_cost").get_json()["results"])
+    assert ids == [90000037, 90000040, 90000090]
+    text = client.get("/search.csv?response=disproportionate_cost").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][-1] == "response_types"
+    assert len(rows) == 4 and all("disproportionate_cost" in row[-1].split(";") for row in rows[1:])
+    exported = client.get("/search.json?response=not_held_centrally").get_json()["results"]
+    assert sorted(r["id"] for r in exported) == [90000040, 90000076]
+    assert all("not_held_centrally" in r["response_types"] for r in exported)
+    assert client.get("/api/answers/90000076").get_json()["response_types"] == ["not_held_centrally"]
+    assert client.get("/api/search?response=rude").status_code == 400
+
+
+def test_response_type_facet_on_the_results_page(client):
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get("/search?q=information").data, "html.parser")
+    facet = next(s for s in page.select(".facet") if "Response type" in s.get_text())
+    labels = [a.get_text(" ", strip=True) for a in facet.select("a")]
+    assert "Information not held" in labels
+    chosen = BeautifulSoup(client.get("/search?q=information&response=not_held").data, "html.parser")
+    assert "Response type: Information not held" in chosen.get_text()
