@@ -256,7 +256,8 @@ class SearchIndex:
         if CITES_FIELD not in searcher.schema:
             return {"resolved": 0, "unresolved": 0}
         terms = list(searcher.reader().expand_prefix(CITES_FIELD, REF))
-        docnums = searcher.docs_for_query(query.Or([query.Term(CITES_FIELD, t) for t in terms])) if terms else []
+        citing = query.Or([query.Term(CITES_FIELD, t) for t in terms])
+        docnums = searcher.docs_for_query(citing) if terms else []
         counts = {"resolved": 0, "unresolved": 0}
         for docnum in sorted(docnums):
             answer = answer_from_stored(searcher.stored_fields(docnum))

@@ -37,7 +37,7 @@ def test_corrected_answer_says_when_and_by_whom_and_shows_the_diff(states_client
     note = soup.select_one(".state-corrected")
     assert text_of(note.select_one(".state-title")) == (
         "Corrected on 8 January 2024 by Andrew Mitchell (Conservative)")
-    assert note.select_one(".state-title a")["href"] == "/members/name-andrew-mitchell"  # the corrector's page
+    assert note.select_one(".state-title a")["href"] == "/members/name-andrew-mitchell"  # corrector's page
     assert note.select_one("p:not(.state-title) a")["href"] == "#changes-h"
     diff = soup.select_one(".correction-diff .diff")
     assert [d.get_text() for d in diff.select("del")] == ["17-20", "The conference was held in London."]

@@ -47,7 +47,7 @@ def test_only_uins_inside_a_reference_are_linked_and_never_inside_a_link():
 
 def _record(question_id, uin, answer, answered, tabled=None, house="Commons"):
     return {"value": {"id": question_id, "uin": uin, "house": house, "heading": f"Invented {question_id}",
-                      "questionText": "To ask the Secretary of State for Education, what steps she is taking.",
+                      "questionText": "To ask the Secretary of State for Education, what steps she takes.",
                       "answerText": f"<p>{answer}</p>", "answeringBodyName": "Department for Education",
                       "dateAnswered": f"{answered}T00:00:00",
                       "dateTabled": f"{tabled}T00:00:00" if tabled else None}}
@@ -62,7 +62,8 @@ def cited_index_dir(tmp_path_factory):
     write_record(data_dir, _record(
         CITING, "9001", "I refer the hon. Member to the answer I gave on 10 January 2024 to Question 7926, "
         "and to the answer of 3 March 2024 to Question 9999.", "2024-02-01"))
-    write_record(data_dir, _record(DECOY, "7926", "Another session's question 7926.", "2021-06-01", "2021-05-20"))
+    write_record(data_dir, _record(DECOY, "7926", "Another session's question 7926.", "2021-06-01",
+                                   "2021-05-20"))
     write_record(data_dir, _record(UNDATED_CITING, "9002", "As I said in PQ 7926, the fund continues.",
                                    "2024-03-01"))
     index_dir = tmp_path_factory.mktemp("refs-index")

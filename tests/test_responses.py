@@ -80,7 +80,8 @@ def test_a_holding_flag_is_a_holding_answer_whatever_its_words():
 
 
 def test_response_filter_on_search_api_and_exports(client):
-    ids = sorted(r["id"] for r in client.get("/api/search?response=disproportionate_cost").get_json()["results"])
+    found = client.get("/api/search?response=disproportionate_cost").get_json()["results"]
+    ids = sorted(r["id"] for r in found)
     assert ids == [90000037, 90000040, 90000090]
     text = client.get("/search.csv?response=disproportionate_cost").data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
