@@ -19,8 +19,11 @@ PAGES = {
     "answer with links": "/answers/1679416",
     "long answer with a list": "/answers/90000040",
     "not found": "/answers/1",
+    "member": "/members/name-stephen-timms",
+    "department": "/departments/department-for-work-and-pensions",
 }
-AXE_PAGES = {name: PAGES[name] for name in ("home", "results", "answer with marks", "answer with links")}
+AXE_PAGES = {name: PAGES[name] for name in ("home", "results", "answer with marks", "answer with links",
+                                            "member", "department")}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 BLOCKING = {"serious", "critical"}
 
