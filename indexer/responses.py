@@ -65,12 +65,27 @@ _RULES = {
         r"commercial|the\s+prevention)"),
 }
 _COMPILED = {name: re.compile(rule, re.IGNORECASE) for name, rule in _RULES.items()}
+# Words each rule cannot match without (lower case): a substring test skips the rule's
+# regular expression for most answers, which keeps indexing fast (bench/connections.py).
+_NEEDS = {
+    "disproportionate_cost": ("disproportionate", "cost limit"),
+    "not_held_centrally": ("centrally", "central record"),
+    "not_held": ("held", "not hold", "not collect", "not record", "not retain", "not collate", "not keep",
+                 "not available in the"),
+    "will_write": ("write", "letter will be placed"),
+    "refers_to_earlier_answer": ("refer", " gave", "pursuant", "earlier", "previous", "see my", "see the"),
+    "holding": ("as soon as possible", "holding answer", "substantive"),
+    "policy_not_to_comment": ("comment", "security reasons", "commercial", "by convention", "appropriate to",
+                              "neither confirm", "prejudice"),
+}
 
 
 def response_types_from_text(text: str, is_holding: bool = False) -> tuple[str, ...]:
     """The response types the rules find in an answer's plain text, in `RESPONSE_TYPES` order."""
     text = " ".join((text or "").split())
-    found = {name for name, rule in _COMPILED.items() if rule.search(text)}
+    lower = text.lower()
+    found = {name for name, rule in _COMPILED.items()
+             if any(word in lower for word in _NEEDS[name]) and rule.search(text)}
     if is_holding:
         found.add("holding")
     if "not_held_centrally" in found:
