@@ -25,7 +25,8 @@ def member(key: str):
 @bp.get("/departments/<slug>")
 def department(slug: str):
     profile = get_or_404(department_profile, slug)
-    bars = chart_bars(profile.months[-MAX_MONTHS:], lambda month: _month_search(profile.name, month))
+    months = every_month(profile.months)[-MAX_MONTHS:]
+    bars = chart_bars(months, lambda month: _month_search(profile.name, month))
     return render_template("department.html", profile=profile, bars=bars)
 
 
@@ -59,6 +60,21 @@ def chart_bars(counts: list[tuple[str, int]], url_of) -> list[Bar]:
         bars.append(Bar(label, count, round(i * width + (1 if width > 3 else 0), 1), CHART_HEIGHT - height,
                         round(max(width - (2 if width > 3 else 0), 0.5), 1), height, url_of(label)))
     return bars
+
+
+def every_month(counts: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """("2024-01", n) pairs for every month from the first to the last counted, empty ones as 0."""
+    if not counts:
+        return []
+    have = dict(counts)
+    year, month = map(int, counts[0][0].split("-"))
+    last_year, last_month = map(int, counts[-1][0].split("-"))
+    out = []
+    while (year, month) <= (last_year, last_month):
+        label = f"{year:04d}-{month:02d}"
+        out.append((label, have.get(label, 0)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
 
 
 def _month_search(department: str, month: str) -> str:
