@@ -178,16 +178,19 @@ def _paths() -> dict:
                           **_errors(400, 503)}}},
         "/api/answers/{id}": {"get": {
             "summary": "One answer as its full normalised record",
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": _s("integer")}],
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": _s("integer"),
+                            "example": 1679416}],
             "responses": {"200": _json("AnswerWithLinks", "The record, with its cross-references"),
                           **NOT_MODIFIED, **_errors(404, 503)}}},
         "/api/members/{key}": {"get": {
             "summary": "A member's record: questions asked, answers given, departments, response types",
-            "parameters": [{"name": "key", "in": "path", "required": True, "schema": _s("string")}],
+            "parameters": [{"name": "key", "in": "path", "required": True, "schema": _s("string"),
+                            "example": "name-stephen-timms"}],
             "responses": {"200": _json("MemberProfile", "The member"), **NOT_MODIFIED, **_errors(404, 503)}}},
         "/api/departments/{slug}": {"get": {
             "summary": "A department's record: answers per month, response types, top askers, history",
-            "parameters": [{"name": "slug", "in": "path", "required": True, "schema": _s("string")}],
+            "parameters": [{"name": "slug", "in": "path", "required": True, "schema": _s("string"),
+                            "example": "department-for-work-and-pensions"}],
             "responses": {"200": _json("DepartmentProfile", "The department"), **NOT_MODIFIED,
                           **_errors(404, 503)}}},
         "/api/openapi.json": {"get": {
