@@ -45,6 +45,7 @@ def test_member_page_shows_questions_departments_and_a_scoped_search(client):
     assert form.select_one("input[name=asker_key]")["value"] == "name-andrew-snowden"
     results = soup_of(client, "/search?asker_key=name-andrew-snowden&q=cost")
     assert [a["href"].split("?")[0] for a in results.select(".result-heading a")] == ["/answers/90000037"]
+    assert "Asked by member: Andrew Snowden" in results.get_text()  # the chip names them
 
 
 def test_a_minister_page_lists_the_answers_they_gave(client):

@@ -123,9 +123,14 @@ def replace_url(name: str, old: str, new: str) -> str:
     return _search_url(args)
 
 
-def active_chips(search_request) -> list[Chip]:
-    """One removable chip per active filter, in the order of the form."""
-    chips = [Chip(f"{FILTER_LABELS[name]}: {VALUE_LABELS.get(name, {}).get(value, value)}",
+def active_chips(search_request, names: dict[tuple[str, str], str] | None = None) -> list[Chip]:
+    """One removable chip per active filter, in the order of the form.
+
+    `names` gives what a chip shows for a value that is a key (a member key: their name).
+    """
+    names = names or {}
+    chips = [Chip(f"{FILTER_LABELS[name]}: "
+                  f"{names.get((name, value)) or VALUE_LABELS.get(name, {}).get(value, value)}",
                   url_with(drop=((name, value),)))
              for name, value in search_request.filters if name in FILTER_LABELS]
     for name, label in DATE_LABELS.items():

@@ -31,6 +31,8 @@ from .refine import (
 bp = Blueprint("views", __name__)
 SUGGESTED_FILTERS = ("dept", "asker", "answerer", "party")  # inputs with a <datalist> of the index's values
 FEW_RESULTS = 5  # fewer than this and a "Did you mean" stands out
+MEMBER_ROLES = {"asker_key": "asking_member", "answerer_key": "answering_member",
+                "corrector_key": "correcting_member"}
 
 
 def search_index() -> SearchIndex:
@@ -53,7 +55,7 @@ def search():
 
 def render_results(search_request, results):
     """The results page for `results` (tests render hand-made SearchResults through it too)."""
-    chips = active_chips(search_request)
+    chips = active_chips(search_request, member_names(search_request))
     return render_template(
         "search.html", results=results, search_request=search_request, chips=chips,
         facets=facet_lists(results.facets, search_request, results.filter_matches),
@@ -77,6 +79,17 @@ def answer(question_id: int):
                            inline_marks=has_inline_marks(found.answer_html),
                            back_url=back_to_results_url(),
                            related=search_index().related(found), stats=_stats_or_none())
+
+
+def member_names(search_request) -> dict[tuple[str, str], str]:
+    """The name of each member a `*_key` filter names, for its chip ("Asked by member: Tim Farron")."""
+    names = {}
+    for name, value in search_request.filters:
+        role = MEMBER_ROLES.get(name)
+        found = search_index().first_with(name, value) if role else None
+        if found is not None and getattr(found, role) is not None:
+            names[(name, value)] = getattr(found, role).name
+    return names
 
 
 def back_to_results_url() -> str | None:
