@@ -24,6 +24,7 @@ from whoosh import query
 
 from .departments import DEPARTMENT_ACRONYMS, fold, names_for_acronym, predecessor_names
 from .normalize import department_from_name
+from .responses import response_key
 from .schema import ATTACHMENTS_FIELD, DATED_FIELD, FACET_COLUMNS, FILTER_FIELDS, YEAR_FIELDS
 
 FIRST_YEAR = 1900  # an open "from" starts here; older answers would need an earlier year
@@ -140,6 +141,8 @@ def _resolved(name: str, value: str, index: ValueIndex | None) -> tuple[str, ...
         value = department_from_name(value) or value
     elif name == "status":
         value = value.lower().replace(" ", "").replace("-", "")
+    elif name == "response":
+        value = response_key(value)
     if index is None:  # year, status: stored as typed, once normalised
         return (value,) if value else ()
     return index.match(value, dept=name == "dept")

@@ -80,6 +80,11 @@ _NEEDS = {
 }
 
 
+def response_key(value: str) -> str:
+    """A response type as typed ("Disproportionate cost", "not-held") in its stored form."""
+    return "_".join(value.lower().replace("-", " ").split())
+
+
 def response_types_from_text(text: str, is_holding: bool = False) -> tuple[str, ...]:
     """The response types the rules find in an answer's plain text, in `RESPONSE_TYPES` order."""
     text = " ".join((text or "").split())

@@ -95,6 +95,8 @@ def test_response_filter_on_search_api_and_exports(client):
     assert all("not_held_centrally" in r["response_types"] for r in exported)
     assert client.get("/api/answers/90000076").get_json()["response_types"] == ["not_held_centrally"]
     assert client.get("/api/search?response=rude").status_code == 400
+    forgiving = client.get("/api/search?response=Disproportionate+cost").get_json()["results"]
+    assert sorted(r["id"] for r in forgiving) == ids
 
 
 def test_response_type_facet_on_the_results_page(client):

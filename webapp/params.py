@@ -14,7 +14,7 @@ import re
 from werkzeug.datastructures import MultiDict
 
 from indexer.errors import BadParameter
-from indexer.responses import RESPONSE_TYPES
+from indexer.responses import RESPONSE_TYPES, response_key
 from indexer.search import FILTER_FIELDS, MAX_PAGE, PAGE_SIZE, SORTS, STATUSES, SearchRequest
 
 MAX_API_PAGE_SIZE = 100
@@ -36,7 +36,7 @@ def search_request_from_args(args: MultiDict, page_size: int = PAGE_SIZE) -> Sea
     for name, value in filters:
         if name == "status" and status_key(value) not in STATUSES:
             raise BadParameter(f"status must be one of {', '.join(STATUSES)}, not {value!r}")
-        if name == "response" and value not in RESPONSE_TYPES:
+        if name == "response" and response_key(value) not in RESPONSE_TYPES:
             raise BadParameter(f"response must be one of {', '.join(RESPONSE_TYPES)}, not {value[:40]!r}")
     sort = args.get("sort", "relevance") or "relevance"
     if sort not in SORTS:
