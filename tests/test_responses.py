@@ -61,6 +61,8 @@ PHRASES = [
     ("The information requested is not held centrally and could only be obtained at disproportionate cost.",
      ("disproportionate_cost", "not_held_centrally")),
     ("The Department does not hold this information.", ("not_held",)),
+    ("Such information is not held by the Department.", ("not_held",)),
+    ("No information is held on the number of visits.", ("not_held",)),
     ("I will write to the hon. Member and place a copy of my letter in the Library.", ("will_write",)),
     ("I refer the noble Lord to the answer I gave on 10 January 2024 to Question HL1234.",
      ("refers_to_earlier_answer",)),
