@@ -243,12 +243,19 @@ def _reference_module(engine: str):
     return tantivy_engine
 
 
+def child_connections(data_dir: str, index_dir: str, build_cpu_s: str) -> dict:
+    from bench.connections import measure
+
+    return measure(data_dir, index_dir, build_cpu_s)
+
+
 CHILDREN = {"build-whoosh": child_build_whoosh, "build-fts5": child_build_fts5,
             "open-whoosh": child_open_whoosh, "open-fts5": child_open_fts5,
             "search-whoosh": child_search_whoosh, "search-fts5": child_search_fts5,
             "update-whoosh": child_update_whoosh, "update-fts5": child_update_fts5,
             "timeliness": child_timeliness,
-            "build-reference": child_build_reference, "search-reference": child_search_reference}
+            "build-reference": child_build_reference, "search-reference": child_search_reference,
+            "connections": child_connections}
 
 
 # ---------------------------------------------------------------- web load
@@ -456,6 +463,9 @@ def run(size: int, seed: int, workers: int, clients: int, web_seconds: float, jo
         log("building the Whoosh index")
         out["build_whoosh"] = run_child("build-whoosh", str(data_dir), str(index_dir))
         log(f"  {out['build_whoosh']}")
+        log("member and department pages; references' share of the build (issue 17)")
+        out["connections"] = run_child("connections", str(data_dir), str(index_dir),
+                                       str(out["build_whoosh"]["cpu_s"]))
         log("building the FTS5 database")
         out["build_fts5"] = run_child("build-fts5", str(data_dir), str(db))
     log("opening searchers in fresh processes")

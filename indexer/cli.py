@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     update.set_defaults(run=cmd_update)
 
     stats = commands.add_parser("stats", help="print index statistics as JSON")
+    stats.add_argument("--references", action="store_true",
+                       help="also count cross-references in answer texts, resolved and unresolved (reads "
+                            "every citing answer)")
     stats.set_defaults(run=cmd_stats)
     return parser
 
@@ -203,7 +206,10 @@ def cmd_stats(args, settings) -> int:
     from .search import SearchIndex
 
     with SearchIndex(settings.index_dir) as index:
-        print(json.dumps(index.stats(), indent=1))
+        stats = index.stats()
+        if args.references:
+            stats["references"] = index.reference_counts()
+        print(json.dumps(stats, indent=1))
     return 0
 
 

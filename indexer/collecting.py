@@ -153,9 +153,10 @@ class _ArrayCollector(Collector):
             keys = self.tables.sort_keys(self.sort, self.today_raw)
             docnums = ids[_first_by_key(keys[ids], limit)].tolist()
             scores = [None] * len(docnums)
-        tables = self.tables.facets
-        counts = {name: tables[name].counts_of(self.unfiltered.get(name, ids))
-                  for name in self.facets if name in tables}
+        tables = {name: table for name in self.facets if (table := self.tables.facet_table(name)) is not None}
+        counts = {name: table.counts_of(self.unfiltered.get(name, ids)) for name, table in tables.items()}
+        tags = self.tables.tags
+        counts.update({name: self.tables.tag_counts(name, ids) for name in self.facets if name in tags})
         return Collected(total=len(ids), docnums=docnums, scores=scores, facets=counts, limit=limit)
 
     # The time limit: a deadline, and on the main thread an alarm as well.

@@ -19,7 +19,15 @@ from functools import cached_property
 import numpy as np
 
 from .errors import IndexOutdated
-from .schema import DATE_COLUMNS, DATED_FIELD, FACET_COLUMNS, GROUP_COLUMN, LIFE_COLUMN
+from .schema import (
+    DATE_COLUMNS,
+    DATED_FIELD,
+    FACET_COLUMNS,
+    GROUP_COLUMN,
+    LIFE_COLUMN,
+    PROFILE_COLUMNS,
+    TAG_FACETS,
+)
 
 GROUP_PREFIX = b"group:"  # other keys ("id:123") name one question, so never collapse
 # Sort key of documents without an answer date: after every dated one, in both orders.
@@ -141,6 +149,8 @@ class SearcherTables:
     """The arrays one searcher's searches share; each is built on first use."""
 
     def __init__(self, reader, schema, segments: SegmentArrays | None = None):
+        self._reader = reader
+        self._tables: dict[str, FacetTable] = {}
         self._leaves = list(reader.leaf_readers())
         self._schema = schema
         self._segments = segments or SegmentArrays()
@@ -160,13 +170,49 @@ class SearcherTables:
             self.oldest_keys  # noqa: B018
         if facets:
             self.facets  # noqa: B018
+            self.tags  # noqa: B018
+
+    @cached_property
+    def tags(self) -> dict[str, dict[str, np.ndarray]]:
+        """Per multi-valued facet (`TAG_FACETS`) in the schema: value -> a docnum mask of it.
+
+        A document may hold several values, so these are counted from each value's
+        postings (a handful of values), not from a one-value column.
+        """
+        tags = {}
+        for name, field_name in TAG_FACETS.items():
+            if field_name not in self._schema:
+                continue
+            tags[name] = {}
+            for term in self._reader.lexicon(field_name):
+                mask = np.zeros(self.doc_count_all, dtype=bool)
+                mask[list(self._reader.postings(field_name, term).all_ids())] = True
+                tags[name][term.decode("utf-8") if isinstance(term, bytes) else term] = mask
+        return tags
+
+    def tag_counts(self, name: str, docnums: np.ndarray) -> list[tuple[str, int]]:
+        """Count `docnums` per value of multi-valued facet `name`, most first then by name."""
+        pairs = [(value, int(mask[docnums].sum())) for value, mask in self.tags.get(name, {}).items()]
+        return sorted([p for p in pairs if p[1]], key=lambda kv: (-kv[1], kv[0]))
 
     @cached_property
     def facets(self) -> dict[str, FacetTable]:
         """Every facet of FACET_COLUMNS present in the schema."""
-        return {name: FacetTable(self._segments.values(column), self._joined_ordinals(column),
-                                 self._segments.ordinal_of(column))
-                for name, column in FACET_COLUMNS.items() if column in self._schema}
+        return {name: table for name in FACET_COLUMNS if (table := self.facet_table(name)) is not None}
+
+    def facet_table(self, name: str) -> FacetTable | None:
+        """One facet's table, search facets and page-only ones (`PROFILE_COLUMNS`) alike; None if absent.
+
+        Page-only columns (month answered, asker key) are read the first time a
+        member or department page asks, never for a plain search.
+        """
+        column = FACET_COLUMNS.get(name) or PROFILE_COLUMNS.get(name)
+        if column is None or column not in self._schema:
+            return None
+        if name not in self._tables:
+            self._tables[name] = FacetTable(self._segments.values(column), self._joined_ordinals(column),
+                                            self._segments.ordinal_of(column))
+        return self._tables[name]
 
     @cached_property
     def groups(self) -> array | None:

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 
 from whoosh import query
 
-from .departments import DEPARTMENT_ACRONYMS, fold, names_for_acronym
+from .departments import DEPARTMENT_ACRONYMS, fold, names_for_acronym, predecessor_names
 from .normalize import department_from_name
+from .responses import response_key
 from .schema import ATTACHMENTS_FIELD, DATED_FIELD, DUE_COLUMN, FACET_COLUMNS, FILTER_FIELDS, YEAR_FIELDS
 
 FIRST_YEAR = 1900  # an open "from" starts here; older answers would need an earlier year
@@ -111,6 +112,10 @@ def plan_filters(request, value_index) -> FilterPlan:
         if name not in FILTER_FIELDS:
             continue
         stored = _resolved(name, value, value_index(name) if name in RESOLVED_FILTERS else None)
+        if name == "dept" and getattr(request, "predecessors", False):
+            # A department the index holds no answers of may still have predecessors it holds.
+            named = stored or names_for_acronym(value) or (department_from_name(value) or value,)
+            stored = _with_predecessors(named, value_index(name), keep=bool(stored))
         plan.matched[(name, value)] = stored
         if not stored:
             index = value_index(name) if name in RESOLVED_FILTERS else None
@@ -161,9 +166,20 @@ def _resolved(name: str, value: str, index: ValueIndex | None) -> tuple[str, ...
         value = department_from_name(value) or value
     elif name == "status":
         value = value.lower().replace(" ", "").replace("-", "")
+    elif name == "response":
+        value = response_key(value)
     if index is None:  # year, status: stored as typed, once normalised
         return (value,) if value else ()
     return index.match(value, dept=name == "dept")
+
+
+def _with_predecessors(names: tuple[str, ...], index: ValueIndex | None, keep: bool) -> tuple[str, ...]:
+    """`names` (kept if `keep`: the index holds them) and what they came from by merger or split."""
+    found = list(names) if keep else []
+    for name in names:
+        for before in predecessor_names(name):
+            found.extend(index.match(before) if index else (before,))
+    return tuple(dict.fromkeys(found))
 
 
 def with_cached_filters(user_query: query.Query, plan: FilterPlan) -> query.Query:

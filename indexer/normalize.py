@@ -11,19 +11,15 @@ import datetime as dt
 import re
 
 from .answer_html import clean_text, safe_html_from_html, text_from_html
+from .departments import DEPARTMENT_RENAMES_HISTORY
 from .records import Answer, Attachment, GroupedQuestion, Member
 
 _SPACES = re.compile(r"\s+")
 
-# Departments whose name changed: the name a researcher expects for all of them.
-DEPARTMENT_RENAMES = {
-    "Foreign and Commonwealth Office": "Foreign, Commonwealth and Development Office",
-    "Department for Digital, Culture, Media and Sport": "Department for Culture, Media and Sport",
-    "Department for Levelling Up, Housing and Communities":
-        "Ministry of Housing, Communities and Local Government",
-    "Department for Business, Energy and Industrial Strategy": "Department for Business and Trade",
-    "Department for International Trade": "Department for Business and Trade",
-}
+# Departments renamed one-to-one: filed under today's name. A department that was
+# merged or split (BEIS into DESNZ, DSIT and DBT; FCO and DFID into FCDO) is not a
+# rename: it stays itself, and `departments.DEPARTMENT_CHANGES` links it to the others.
+DEPARTMENT_RENAMES = {old: new for old, new, _year in DEPARTMENT_RENAMES_HISTORY}
 
 
 def answer_from_record(record: dict) -> Answer:

@@ -28,7 +28,10 @@ from whoosh.support.charset import accent_map
 
 from . import timing
 from .engine.analysis import MemoAnalyzer
+from .members import member_key
 from .records import Answer, answer_from_dict, answer_to_dict
+from .references import cite_terms
+from .responses import response_types
 
 # The one table of index field names, by the role each plays.
 ID_FIELD = "id"  # the question id, the key updates delete by (index.py)
@@ -52,7 +55,8 @@ POSITIONLESS_FIELDS = (*TEXT_FIELDS, PEOPLE_FIELD)
 # Filter name (URL parameter) -> the field its values are stored in, as whole values.
 FILTER_FIELDS = {"house": "house_facet", "dept": "dept_facet", "asker": "asker_facet",
                  "answerer": "answerer_facet", "party": "party_facet", "year": "year",
-                 "status": STATUS_FIELD}
+                 "status": STATUS_FIELD, "response": "response", "asker_key": "asker_key",
+                 "answerer_key": "answerer_key", "corrector_key": "corrector_key"}
 # Facet name -> the sortable column it counts (the names `/search` shows).
 FACET_COLUMNS = {"dept": "dept_facet", "house": "house_facet", "party": "party_facet",
                  "year": "year", "asker": "asker_facet"}
@@ -65,6 +69,17 @@ DATE_COLUMNS = ("date_answered", "date_tabled", DUE_COLUMN)
 LIFE_COLUMN = "life"
 YEAR_FIELDS = {"date_answered": "year", "date_tabled": "year_tabled"}
 ATTACHMENTS_FIELD = "has_attachments"
+# Connections (issue 17). Indexes built before these lack them: the response filter and
+# facet, member and department pages and cross-references then find nothing (search.py).
+RESPONSE_FIELD = "response"  # one term per response type (`responses.py`)
+CITES_FIELD = "cites"  # `ref:`/`grp:` terms of the questions an answer cites (`references.py`)
+MONTH_COLUMN = "month"  # "2024-01", the month answered: department charts
+# The `*_key` filters hold `members.member_key` values: ids, never names, so two
+# members of one name stay apart.
+# Columns counted like facets for member and department pages only, never for /search.
+PROFILE_COLUMNS = {"month": MONTH_COLUMN, "asker_key": "asker_key"}
+# Facets counted from a multi-valued field's postings, not a one-value column.
+TAG_FACETS = {"response": RESPONSE_FIELD}
 DATED_FIELD = "dated"  # "1" when the answer has a date answered: feeds filter on it with one term
 
 
@@ -114,6 +129,12 @@ def build_schema() -> fields.Schema:
         date_due=fields.DATETIME(sortable=True),
         life=fields.ID(sortable=True),
         record=fields.STORED(),
+        response=fields.KEYWORD(scorable=False),
+        cites=fields.KEYWORD(scorable=False),
+        month=fields.ID(sortable=True),
+        asker_key=fields.ID(sortable=True),
+        answerer_key=fields.ID(),
+        corrector_key=fields.ID(),
     )
 
 
@@ -157,8 +178,18 @@ def document_from_answer(answer: Answer) -> dict:
         DUE_COLUMN: _datetime(answer.date_for_answer),
         LIFE_COLUMN: life_value(answer),
         "record": json.dumps(answer_to_dict(answer), ensure_ascii=False),
+        **connection_fields(answer),
     }
     return {key: value for key, value in doc.items() if value not in (None, "")}
+
+
+def connection_fields(answer: Answer) -> dict:
+    """Response types, cited questions, month answered and member keys (issue 17)."""
+    keys = {name: member_key(member) if member else None for name, member in (
+        ("asker_key", answer.asking_member), ("answerer_key", answer.answering_member),
+        ("corrector_key", answer.correcting_member))}
+    return {RESPONSE_FIELD: " ".join(response_types(answer)), CITES_FIELD: " ".join(cite_terms(answer)),
+            MONTH_COLUMN: answer.date_answered.strftime("%Y-%m") if answer.date_answered else None, **keys}
 
 
 def group_key(answer: Answer) -> str:

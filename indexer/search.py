@@ -45,10 +45,13 @@ from .query import (
     with_proximity,
 )
 from .records import Answer
+from .references import REF, Connections, answer_references, find_connections
 from .related import ranked_related
 from .schema import (
+    CITES_FIELD,
     FACET_COLUMNS,
     FILTER_FIELDS,
+    TAG_FACETS,
     answer_from_stored,
     default_fields,
     english_analyzer,
@@ -63,12 +66,13 @@ __all__ = ["FACETS", "FILTER_FIELDS", "STATUSES", "SNIPPET_CHARS", "SearchIndex"
 PAGE_SIZE = 20
 MAX_PAGE = 500
 SORTS = ("relevance", "newest", "oldest", "slowest", "most_overdue")
-FACETS = tuple(FACET_COLUMNS)  # the facet names a search counts unless asked for fewer
+FACETS = (*FACET_COLUMNS, *TAG_FACETS)  # one-value columns, then multi-valued (response types)
 # Matchings kept per process (keyed without the page) and how many hits each keeps:
 # pages 1-5 of a search come from one matching.
 CACHED_MATCHINGS = 256
 CACHED_HITS = 5 * PAGE_SIZE
 RELATED = 5
+MAX_CONNECTIONS = 500  # answers read per cross-reference lookup, at most
 # BM25F with Whoosh's default B and K1 (bench/known_item.py measures the ranking; it tuned nothing).
 WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
 SUGGEST_BELOW = 5  # a query finding fewer answers than this gets a spelling suggestion, if any
@@ -92,6 +96,7 @@ class SearchRequest:
     today: dt.date | None = None  # the day "overdue" is judged on; None: the real today (tests set it)
     # The facets to count (names of FACETS): fewer is less work, () none (`/api/search?facets=`).
     facets: tuple[str, ...] = FACETS
+    predecessors: bool = False  # a department filter also keeps the departments it was merged or split from
 
     def with_page(self, page: int) -> SearchRequest:
         return replace(self, page=page)
@@ -156,7 +161,11 @@ class SearchIndex:
         self._segments = SegmentArrays()
 
     def search(self, request: SearchRequest) -> SearchResults:
-        """Run one search; raise QueryError subclasses for queries we refuse."""
+        """Run one search; raise QueryError subclasses for queries we refuse.
+
+        `request.facets` names the counts wanted: /search's, fewer (`/api/search?facets=`),
+        or a page's own (`PROFILE_COLUMNS`).
+        """
         started = time.monotonic()
         searcher = self._searcher()
         matching = self._matching(searcher, request)
@@ -245,6 +254,38 @@ class SearchIndex:
         pairs = ((hit.score, answer_from_stored(hit.fields())) for hit in similar)
         return ranked_related(answer, pairs, limit)
 
+    def connections(self, answer: Answer) -> Connections:
+        """The answers `answer` cites, those citing it, and its grouped questions (references.py)."""
+        searcher = self._searcher()
+        if CITES_FIELD not in searcher.schema:  # an index built before cross-references
+            return Connections()
+
+        def answers_for(q) -> list[Answer]:
+            docnums = sorted(searcher.docs_for_query(q))[:MAX_CONNECTIONS]
+            return [answer_from_stored(searcher.stored_fields(d)) for d in docnums]
+        return find_connections(
+            answer, lambda uin: answers_for(query.Term("uin", uin.lower())),
+            lambda terms: answers_for(query.Or([query.Term(CITES_FIELD, t) for t in terms])) if terms else [])
+
+    def reference_counts(self) -> dict[str, int]:
+        """How many UIN references in answer texts resolve to a stored answer, and how many do not.
+
+        Reads every citing answer: for `wrans stats --references`, not for pages.
+        """
+        searcher = self._searcher()
+        if CITES_FIELD not in searcher.schema:
+            return {"resolved": 0, "unresolved": 0}
+        terms = list(searcher.reader().expand_prefix(CITES_FIELD, REF))
+        citing = query.Or([query.Term(CITES_FIELD, t) for t in terms])
+        docnums = searcher.docs_for_query(citing) if terms else []
+        counts = {"resolved": 0, "unresolved": 0}
+        for docnum in sorted(docnums):
+            answer = answer_from_stored(searcher.stored_fields(docnum))
+            unresolved = len(self.connections(answer).unresolved)
+            counts["unresolved"] += unresolved
+            counts["resolved"] += len(answer_references(answer)) - unresolved
+        return counts
+
     def iter_answers(self, request: SearchRequest, limit: int) -> tuple[int, Iterator[Answer]]:
         """Match `request` once; return the total and up to `limit` answers in its order.
 
@@ -281,6 +322,14 @@ class SearchIndex:
     def timeliness(self, request: TimelinessRequest) -> Timeliness:
         """Every department's timeliness over the request's period (`timeliness.py`)."""
         return timeliness(self._tables(self._searcher()), request, request_today(request))
+
+    def first_with(self, field_name: str, value: str) -> Answer | None:
+        """One answer whose `field_name` holds `value` (e.g. an asker's key), or None."""
+        searcher = self._searcher()
+        if field_name not in searcher.schema:
+            return None
+        stored = searcher.document(**{field_name: value})
+        return answer_from_stored(stored) if stored else None
 
     def get_answer(self, question_id: int) -> Answer | None:
         """Return one answer by id, or None when the index does not hold it."""

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Iterator
 
 from .records import Answer, answer_to_dict
+from .responses import response_types
 from .search import Hit, SearchResults
 from .timing import TIMING_COLUMNS, status_on, timing_fields
 
@@ -23,7 +24,9 @@ CSV_COLUMNS = (
     "department", "answering_body", "asking_member", "asking_member_party",
     "answering_member", "heading", "question_text", "answer_text", "official_url",
     *TIMING_COLUMNS,  # at the end: scripts reading columns by position keep working
+    "response_types",  # issue 17: keep new columns at the end, for scripts reading by position
 )
+RESPONSE_SEPARATOR = ";"  # between a CSV row's response types
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_FLUSH_ROWS = 100
@@ -75,7 +78,16 @@ def answer_to_record(answer: Answer, today: dt.date | None = None) -> dict:
     """
     today = today or dt.date.today()
     return {**answer_to_dict(answer), "status": status_on(answer, today), **timing_fields(answer, today),
-            "url": answer_path(answer), "official_url": answer.official_url}
+            "url": answer_path(answer), "official_url": answer.official_url,
+            "response_types": list(response_types(answer))}
+
+
+def connections_to_dict(connections) -> dict:
+    """The cross-reference ids of `/api/answers/<id>` (`references.Connections`)."""
+    return {"refers_to": [a.id for a in connections.refers_to],
+            "referred_by": [a.id for a in connections.referred_by],
+            "grouped_with": [a.id for a in connections.grouped],
+            "unresolved_references": [{"uin": r.uin, "date": _iso(r.date)} for r in connections.unresolved]}
 
 
 def answer_path(answer: Answer) -> str:
@@ -94,6 +106,7 @@ def answer_to_csv_row(answer: Answer, today: dt.date | None = None) -> list:
         answering.name if answering else None,
         a.heading, a.question_text, a.answer_text, a.official_url,
         *(_csv_value(v) for v in timing_fields(a, today).values()),
+        RESPONSE_SEPARATOR.join(response_types(a)),
     ]
     return [fit_cell(neutralise_formula(cell)) for cell in row]
 

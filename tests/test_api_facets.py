@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from indexer import collecting
-from indexer.facets import FacetTable
+from indexer.facets import FacetTable, SearcherTables
 from indexer.search import FACETS, SearchIndex, SearchRequest
 
 from .test_web_api import json_of
@@ -18,15 +18,21 @@ SEARCHES = ["q=tax", "q=Sudan&house=Lords", "house=Commons&dept=Home+Office", "q
 
 @pytest.fixture
 def counted(monkeypatch) -> list[int]:
-    """How many matches each facet count walked, call by call (a spy on the real counter)."""
+    """How many matches each facet count walked, call by call (spies on the real counters:
+    one-value columns, and multi-valued tags such as response types)."""
     calls = []
-    real = FacetTable.counts_of
+    real_counts, real_tags = FacetTable.counts_of, SearcherTables.tag_counts
 
-    def spy(self, docnums):
+    def counts_spy(self, docnums):
         calls.append(len(docnums))
-        return real(self, docnums)
+        return real_counts(self, docnums)
 
-    monkeypatch.setattr(FacetTable, "counts_of", spy)
+    def tags_spy(self, name, docnums):
+        calls.append(len(docnums))
+        return real_tags(self, name, docnums)
+
+    monkeypatch.setattr(FacetTable, "counts_of", counts_spy)
+    monkeypatch.setattr(SearcherTables, "tag_counts", tags_spy)
     return calls
 
 

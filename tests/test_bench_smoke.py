@@ -162,3 +162,14 @@ def test_the_report_reads_only_the_dated_result_files(tmp_path, monkeypatch):
     (tmp_path / "update-1000.json").write_text(json.dumps({"runs": {"unchanged, 0 req/s": {}}}))
     monkeypatch.setattr(report, "RESULTS", tmp_path)
     assert list(report.latest_runs()) == [1000]
+
+
+def test_connection_measurements_run_on_a_small_corpus(bench_corpus, tmp_path):
+    from bench.connections import measure
+
+    data_dir, _ = bench_corpus
+    rebuild_index(data_dir, tmp_path / "index", procs=1)
+    out = measure(str(data_dir), str(tmp_path / "index"), "10.0")
+    assert out["member"] and out["department"]
+    assert out["member_page"]["warm_median_ms"] > 0 and out["department_page"]["cold_ms"] > 0
+    assert out["references"]["records"] == SIZE and 0 < out["references"]["share_of_build"] < 1

@@ -67,10 +67,12 @@ def test_csv_row_holds_the_record(client):
     [row] = csv_rows(client, "/search.csv?q=criminal+gangs+smuggling")
     record = client.get(f"/api/answers/{row['id']}").get_json()
     expected = {key: "" if record[key] is None else json.dumps(record[key]) if isinstance(record[key], bool)
-                else str(record[key]) for key in CSV_COLUMNS if key in record}
+                else str(record[key])
+                for key in CSV_COLUMNS if key in record and not isinstance(record[key], list)}
     assert {key: row[key] for key in expected} == expected
-    assert list(row)[-6:] == ["date_due", "named_day", "days_to_answer", "days_to_holding_answer",
-                              "answered_on_time", "days_overdue"]
+    assert list(row)[-7:] == ["date_due", "named_day", "days_to_answer", "days_to_holding_answer",
+                              "answered_on_time", "days_overdue", "response_types"]
+    assert row["response_types"] == ";".join(record["response_types"])
     assert row["asking_member"] == (record["asking_member"] or {}).get("name", "")
 
 

@@ -39,12 +39,15 @@ def test_has_attachments_filter(lifecycle_index):
     assert run(lifecycle_index, has_attachments=False).total == 4  # 1, 2, 3 and the group
 
 
-def test_renamed_departments_are_found_under_the_current_name(lifecycle_index):
+def test_merged_and_split_departments_are_found_with_their_successors_predecessors(lifecycle_index):
+    """FCO merged into FCDO and DDCMS split into DCMS and DSIT: not renames, so each stays itself."""
     fcdo = (("dept", "Foreign, Commonwealth & Development Office"),)
-    assert ids(run(lifecycle_index, filters=fcdo)) == [1900002]
+    assert ids(run(lifecycle_index, filters=fcdo)) == []
+    assert ids(run(lifecycle_index, filters=fcdo, predecessors=True)) == [1900002]
     assert ids(run(lifecycle_index, filters=(("dept", "Foreign and Commonwealth Office"),))) == [1900002]
+    assert ids(run(lifecycle_index, filters=(("dept", "FCDO"),))) == [1900002]  # the acronym names both
     dcms = (("dept", "Department for Culture, Media and Sport"),)
-    assert ids(run(lifecycle_index, filters=dcms)) == [1900004]
+    assert ids(run(lifecycle_index, filters=dcms, predecessors=True)) == [1900004]
 
 
 def test_grouped_questions_appear_once_listing_their_uins(lifecycle_index):

@@ -73,8 +73,15 @@ def test_truncated_list_preview_text_is_kept_as_it_is():
 @pytest.mark.parametrize("name, expected", [
     ("Foreign, Commonwealth & Development Office", "Foreign, Commonwealth and Development Office"),
     ("Foreign, Commonwealth and Development Office", "Foreign, Commonwealth and Development Office"),
-    ("Foreign and Commonwealth Office", "Foreign, Commonwealth and Development Office"),
-    ("Department for Digital, Culture, Media & Sport", "Department for Culture, Media and Sport"),
+    # Merged (FCO with DFID) or split (DDCMS): the old department stays itself (issue 17).
+    ("Foreign and Commonwealth Office", "Foreign and Commonwealth Office"),
+    ("Department for Digital, Culture, Media & Sport", "Department for Digital, Culture, Media and Sport"),
+    ("Department for Business, Energy & Industrial Strategy",
+     "Department for Business, Energy and Industrial Strategy"),
+    # One-to-one renames are filed under today's name.
+    ("Department for Levelling Up, Housing & Communities",
+     "Ministry of Housing, Communities and Local Government"),
+    ("Department of Health", "Department of Health and Social Care"),
     ("Home Office", "Home Office"),
     (None, None),
 ])

@@ -30,6 +30,7 @@ from indexer.engine.weighting import CachedLengthBM25F
 from indexer.facets import SearcherTables
 from indexer.index import open_live_index, rebuild_index, update_index
 from indexer.query import bound_expansions, parse_user_query, with_proximity
+from indexer.responses import response_types
 from indexer.schema import FACET_COLUMNS, answer_from_stored, group_key
 from indexer.search import FACETS, SORTS, WEIGHTING, SearchIndex, SearchRequest
 from indexer.store import canonical_bytes, record_path
@@ -156,6 +157,9 @@ def _ordered(scores: dict, matches: list, sort: str, wanted: dict | None = None,
     ranked_scores = [scores[docnum] for docnum, _ in kept]
     facets = {name: sorted(((k, n) for k, n in Counter(f(a) for _, a in kept_without(name)).items() if k),
                            key=lambda kv: (-kv[1], kv[0])) for name, f in FACET_VALUES.items()}
+    # Response types: several per answer, counted over every kept match (no response filter here).
+    facets["response"] = sorted(Counter(t for a in answers for t in response_types(a)).items(),
+                                key=lambda kv: (-kv[1], kv[0]))
     return {"total": len(answers), "ids": [a.id for a in answers], "facets": facets, "scores": ranked_scores,
             "docnums": [docnum for docnum, _ in kept]}
 

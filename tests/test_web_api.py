@@ -87,7 +87,7 @@ def test_api_search_agrees_with_the_page(client):
 
 def test_api_answer_is_the_full_record(client, openapi):
     record = json_of(client, "/api/answers/1679416")
-    assert_conforms(openapi, record, "AnswerRecord")
+    assert_conforms(openapi, record, "AnswerWithLinks")
     assert record["heading"] == "Apprentices: Employment Agencies"
     assert record["answer_html"].count("<p>") == 4 and "<" not in record["answer_text"]
     assert record["answer_text"].startswith("The department is supporting sectors")

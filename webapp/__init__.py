@@ -33,12 +33,25 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["INDEX_DIR"], float(app.config["SEARCH_TIME_LIMIT"])
     )
 
-    from . import alternates, api, assets, errors, feeds, overload, security, timeliness, transfer, views
+    from . import (
+        alternates,
+        api,
+        assets,
+        errors,
+        feeds,
+        overload,
+        people,
+        security,
+        timeliness,
+        transfer,
+        views,
+    )
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(timeliness.bp)
+    app.register_blueprint(people.bp)
     alternates.register(app)
     errors.register(app)
     transfer.register(app)  # before overload: a 304 takes no search slot

@@ -23,7 +23,7 @@ from dataclasses import replace
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from indexer.export import export_answers
-from indexer.serialize import answer_to_record, csv_lines, json_lines, results_to_dict
+from indexer.serialize import answer_to_record, connections_to_dict, csv_lines, json_lines, results_to_dict
 
 from .openapi import openapi_document
 from .params import api_facets, api_page_size, configured_today, search_request_from_args
@@ -42,7 +42,9 @@ def api_search():
 
 @bp.get("/api/answers/<int:question_id>")
 def api_answer(question_id: int):
-    return jsonify(answer_to_record(get_answer_or_404(question_id), configured_today()))
+    answer = get_answer_or_404(question_id)
+    return jsonify({**answer_to_record(answer, configured_today()),
+                    **connections_to_dict(search_index().connections(answer))})
 
 
 @bp.get("/api/openapi.json")

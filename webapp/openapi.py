@@ -8,6 +8,7 @@ with the declared type, so it cannot drift silently.
 from __future__ import annotations
 
 from indexer.export import MAX_EXPORT_ROWS
+from indexer.responses import RESPONSE_TYPES
 from indexer.search import FACETS, MAX_PAGE, PAGE_SIZE, SORTS, STATUSES
 from indexer.serialize import CSV_COLUMNS
 
@@ -71,6 +72,15 @@ SEARCH_PARAMETERS = [
                       "(a holding answer still awaits one); overdue: awaiting and past its date for "
                       "answer, judged on the day asked; late: answered after its date for answer.",
             _s("string", enum=[*STATUSES, ""])),
+    _filter("response", "Keep answers of this response type (the rules are in indexer/responses.py).",
+            _s("string", enum=[*RESPONSE_TYPES, ""])),
+    *[_filter(f"{role}_key", f"Keep answers {verb} the member with this page key (`/members/<key>`: "
+                             "the member id, or name- and a slug of the name when the record has no id).")
+      for role, verb in (("asker", "to questions asked by"), ("answerer", "given by"),
+                         ("corrector", "corrected by"))],
+    _param("predecessors", f"{'/'.join(YES)}: a dept filter also keeps the departments it was merged or "
+                           "split from (dept=DESNZ&predecessors=1 includes BEIS); empty: no.",
+           _s("string", enum=[*YES, *NO, ""])),
     *[_param(name, "A calendar date as YYYY-MM-DD, inclusive; empty means no limit.",
              _or_empty(_s("string", format="date"))) for name in DATE_PARAMS],
     _param("attachments", f"{'/'.join(YES)}: only answers with attachments; {'/'.join(NO)}: only "
@@ -119,7 +129,30 @@ ANSWER_RECORD = _obj({
     "days_overdue": _s("integer", nullable=True,
                        description="Days past date_due of an overdue question, as of today."),
     "url": _s("string"), "official_url": TEXT,
+    "response_types": _s("array", items=_s("string", enum=list(RESPONSE_TYPES))),
 })
+IDS = _s("array", items=_s("integer"))
+ANSWER_WITH_LINKS = _obj({
+    **ANSWER_RECORD["properties"],
+    "refers_to": {**IDS, "description": "Ids of the stored answers this answer's text cites (UIN and date)."},
+    "referred_by": {**IDS, "description": "Ids of the stored answers whose text cites this one."},
+    "grouped_with": {**IDS, "description": "Ids of the stored questions answered together with it."},
+    "unresolved_references": _s("array", items=_obj({"uin": _s("string"), "date": DATE})),
+})
+COUNTS = _s("array", items=_obj({"value": _s("string"), "count": _s("integer")}))
+BRIEF = _obj({"id": _s("integer"), "uin": TEXT, "heading": _s("string"), "date_answered": DATE,
+              "url": _s("string")})
+MEMBER_PROFILE = _obj({
+    "key": _s("string"), "name": _s("string"), "party": TEXT, "house": TEXT,
+    "member_id": _s("integer", nullable=True), "asked": _s("integer"), "answered": _s("integer"),
+    "corrected": _s("integer"), "departments": COUNTS, "years": COUNTS, "response_types": COUNTS,
+    "latest_asked": _s("array", items=BRIEF), "latest_answered": _s("array", items=BRIEF)})
+CHANGES = _s("array", items=_obj({"name": _s("string"), "change": _s("string")}))
+DEPARTMENT_PROFILE = _obj({
+    "key": _s("string"), "name": _s("string"), "total": _s("integer"), "months": COUNTS,
+    "response_types": COUNTS, "top_askers": _s("array", items=_obj({
+        "key": _s("string"), "name": _s("string"), "party": TEXT, "count": _s("integer")})),
+    "latest": _s("array", items=BRIEF), "predecessors": CHANGES, "successors": CHANGES})
 SHARE = _s("number", nullable=True, minimum=0, maximum=1)
 COUNT = _s("integer", minimum=0)
 TIMELINESS_ROW = _obj({
@@ -195,8 +228,20 @@ def _paths() -> dict:
                           **_errors(400, 503)}}},
         "/api/answers/{id}": {"get": {
             "summary": "One answer as its full normalised record",
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": _s("integer")}],
-            "responses": {"200": _json("AnswerRecord", "The record"), **NOT_MODIFIED,
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": _s("integer"),
+                            "example": 1679416}],
+            "responses": {"200": _json("AnswerWithLinks", "The record, with its cross-references"),
+                          **NOT_MODIFIED, **_errors(404, 503)}}},
+        "/api/members/{key}": {"get": {
+            "summary": "A member's record: questions asked, answers given, departments, response types",
+            "parameters": [{"name": "key", "in": "path", "required": True, "schema": _s("string"),
+                            "example": "name-stephen-timms"}],
+            "responses": {"200": _json("MemberProfile", "The member"), **NOT_MODIFIED, **_errors(404, 503)}}},
+        "/api/departments/{slug}": {"get": {
+            "summary": "A department's record: answers per month, response types, top askers, history",
+            "parameters": [{"name": "slug", "in": "path", "required": True, "schema": _s("string"),
+                            "example": "department-for-work-and-pensions"}],
+            "responses": {"200": _json("DepartmentProfile", "The department"), **NOT_MODIFIED,
                           **_errors(404, 503)}}},
         "/api/openapi.json": {"get": {
             "summary": "This document",
@@ -255,5 +300,7 @@ def openapi_document() -> dict:
         "components": {"schemas": {
             "SearchResult": SEARCH_RESULT, "SearchResponse": SEARCH_RESPONSE, "Member": MEMBER,
             "AnswerRecord": ANSWER_RECORD, "Export": EXPORT_RESPONSE, "Error": ERROR,
-            "DepartmentTimeliness": TIMELINESS_ROW, "Timeliness": TIMELINESS_RESPONSE}},
+            "DepartmentTimeliness": TIMELINESS_ROW, "Timeliness": TIMELINESS_RESPONSE,
+            "AnswerWithLinks": ANSWER_WITH_LINKS, "MemberProfile": MEMBER_PROFILE,
+            "DepartmentProfile": DEPARTMENT_PROFILE}},
     }

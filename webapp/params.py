@@ -15,6 +15,7 @@ from flask import current_app, has_app_context
 from werkzeug.datastructures import MultiDict
 
 from indexer.errors import BadParameter
+from indexer.responses import RESPONSE_TYPES, response_key
 from indexer.search import FACETS, FILTER_FIELDS, MAX_PAGE, PAGE_SIZE, SORTS, STATUSES, SearchRequest
 from indexer.timeliness import TimelinessRequest
 
@@ -38,6 +39,8 @@ def search_request_from_args(args: MultiDict, page_size: int = PAGE_SIZE) -> Sea
     for name, value in filters:
         if name == "status" and status_key(value) not in STATUSES:
             raise BadParameter(f"status must be one of {', '.join(STATUSES)}, not {value!r}")
+        if name == "response" and response_key(value) not in RESPONSE_TYPES:
+            raise BadParameter(f"response must be one of {', '.join(RESPONSE_TYPES)}, not {value[:40]!r}")
     sort = args.get("sort", "relevance") or "relevance"
     if sort not in SORTS:
         raise BadParameter(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
@@ -50,6 +53,7 @@ def search_request_from_args(args: MultiDict, page_size: int = PAGE_SIZE) -> Sea
         sort=sort,
         filters=filters,
         has_attachments=_flag(args.get("attachments")),
+        predecessors=_flag(args.get("predecessors"), "predecessors") is True,
         **dates,
     )
 
@@ -120,11 +124,11 @@ def _date(args: MultiDict, name: str) -> dt.date | None:
         raise BadParameter(f"{name} must be a date like 2024-03-05, not {raw[:40]!r}") from None
 
 
-def _flag(raw: str | None) -> bool | None:
+def _flag(raw: str | None, name: str = "attachments") -> bool | None:
     if raw in (None, ""):
         return None
     if raw.lower() in YES:
         return True
     if raw.lower() in NO:
         return False
-    raise BadParameter(f"attachments must be yes or no, not {raw[:40]!r}")
+    raise BadParameter(f"{name} must be yes or no, not {raw[:40]!r}")

@@ -11,20 +11,26 @@ from dataclasses import dataclass
 
 from flask import request, url_for
 
+from indexer.responses import RESPONSE_LABELS
 from indexer.search import FILTER_FIELDS
 
 FILTER_LABELS = {"house": "House", "dept": "Department", "asker": "Asked by",
                  "answerer": "Answered by", "party": "Party", "year": "Year answered",
-                 "status": "Status"}
+                 "status": "Status", "response": "Response type", "asker_key": "Asked by member",
+                 "answerer_key": "Answered by member", "corrector_key": "Corrected by member"}
 # How a filter is named in a sentence: "No department matches …".
 FILTER_NOUNS = {"house": "house", "dept": "department", "asker": "asking member",
-                "answerer": "answering member", "party": "party", "year": "year", "status": "status"}
+                "answerer": "answering member", "party": "party", "year": "year", "status": "status",
+                "response": "response type", "asker_key": "asking member", "answerer_key": "answering member",
+                "corrector_key": "correcting member"}
 DATE_LABELS = {"answered_from": "Answered from", "answered_to": "Answered to",
                "tabled_from": "Tabled from", "tabled_to": "Tabled to"}
 # Every /search parameter, in the order links write them.
-SEARCH_PARAMS = ("q", *FILTER_FIELDS, *DATE_LABELS, "attachments", "sort", "page")
+SEARCH_PARAMS = ("q", *FILTER_FIELDS, *DATE_LABELS, "attachments", "predecessors", "sort", "page")
 FACETS = (("dept", "Department"), ("house", "House"), ("party", "Party"),
-          ("year", "Year answered"), ("asker", "Asked by"))
+          ("year", "Year answered"), ("asker", "Asked by"), ("response", "Response type"))
+# How a facet value reads where it is not the stored value itself.
+VALUE_LABELS = {"response": RESPONSE_LABELS}
 FACET_SHOWN = 6  # values listed before "Show all"
 # Values a facet links at most: a thousand members' names are no list to read (the filter
 # box suggests them all), and each link costs a URL to build and bytes to send.
@@ -44,6 +50,11 @@ class FacetValue:
     count: int
     url: str  # chosen: the search without it; otherwise: the search with it instead of its siblings
     chosen: bool
+    label: str = ""  # what the page shows, when not the value itself (response types)
+
+    @property
+    def text(self) -> str:
+        return self.label or self.value
 
 
 @dataclass(frozen=True)
@@ -112,14 +123,22 @@ def replace_url(name: str, old: str, new: str) -> str:
     return _search_url(args)
 
 
-def active_chips(search_request) -> list[Chip]:
-    """One removable chip per active filter, in the order of the form."""
-    chips = [Chip(f"{FILTER_LABELS[name]}: {value}", url_with(drop=((name, value),)))
+def active_chips(search_request, names: dict[tuple[str, str], str] | None = None) -> list[Chip]:
+    """One removable chip per active filter, in the order of the form.
+
+    `names` gives what a chip shows for a value that is a key (a member key: their name).
+    """
+    names = names or {}
+    chips = [Chip(f"{FILTER_LABELS[name]}: "
+                  f"{names.get((name, value)) or VALUE_LABELS.get(name, {}).get(value, value)}",
+                  url_with(drop=((name, value),)))
              for name, value in search_request.filters if name in FILTER_LABELS]
     for name, label in DATE_LABELS.items():
         day = getattr(search_request, name)
         if day:
             chips.append(Chip(f"{label} {day.day} {day:%B %Y}", url_with(drop=((name, None),))))
+    if search_request.predecessors:
+        chips.append(Chip("With predecessor departments", url_with(drop=(("predecessors", None),))))
     if search_request.has_attachments is not None:
         label = "With attachments" if search_request.has_attachments else "Without attachments"
         chips.append(Chip(label, url_with(drop=(("attachments", None),))))
@@ -149,7 +168,8 @@ def facet_lists(facets: dict[str, list[tuple[str, int]]], search_request,
             if i >= FACET_LISTED and given is None:
                 continue
             url = url_with(drop=((name, given),)) if given is not None else url_with(**{name: value})
-            values.append(FacetValue(value, count, url, given is not None))
+            values.append(FacetValue(value, count, url, given is not None,
+                                     VALUE_LABELS.get(name, {}).get(value, "")))
         if values:
             shown = values[:FACET_SHOWN] + [v for v in values[FACET_SHOWN:] if v.chosen]
             lists.append(Facet(name, label, shown, [v for v in values if v not in shown],

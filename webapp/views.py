@@ -12,6 +12,9 @@ from markupsafe import Markup
 from indexer.citation import citation, citation_text, holding_date
 from indexer.correction import correction_diff_html, has_inline_marks
 from indexer.errors import IndexError_
+from indexer.members import department_key, member_key
+from indexer.references import link_uins_in_html
+from indexer.responses import RESPONSE_LABELS, response_types
 from indexer.search import STATUSES, SearchIndex
 from indexer.timing import status_on, timeline_words
 
@@ -31,6 +34,8 @@ from .refine import (
 bp = Blueprint("views", __name__)
 SUGGESTED_FILTERS = ("dept", "asker", "answerer", "party")  # inputs with a <datalist> of the index's values
 FEW_RESULTS = 5  # fewer than this and a "Did you mean" stands out
+MEMBER_ROLES = {"asker_key": "asking_member", "answerer_key": "answering_member",
+                "corrector_key": "correcting_member"}
 
 
 def search_index() -> SearchIndex:
@@ -53,7 +58,7 @@ def search():
 
 def render_results(search_request, results):
     """The results page for `results` (tests render hand-made SearchResults through it too)."""
-    chips = active_chips(search_request)
+    chips = active_chips(search_request, member_names(search_request))
     return render_template(
         "search.html", results=results, search_request=search_request, chips=chips,
         facets=facet_lists(results.facets, search_request, results.filter_matches),
@@ -79,13 +84,28 @@ def answer(question_id: int):
     found = get_answer_or_404(question_id)
     q = request.args.get("q", "")
     marked = search_index().mark_answer(found, q)
-    return render_template("answer.html", answer=found, marked=marked, q=q,
+    connections = search_index().connections(found)
+    body = link_uins_in_html(marked.answer_html, {uin: url_for("views.answer", question_id=i)
+                                                  for uin, i in connections.linked_uins.items()})
+    return render_template("answer.html", answer=found, marked=marked, q=q, connections=connections,
+                           answer_body=body, response_types=response_types(found),
                            timeline=timeline_words(found, configured_today()),
                            citation=citation(found), citation_text=citation_text(found),
                            holding_date=holding_date(found), diff_html=correction_diff_html(found),
                            inline_marks=has_inline_marks(found.answer_html),
                            back_url=back_to_results_url(),
                            related=search_index().related(found), stats=_stats_or_none())
+
+
+def member_names(search_request) -> dict[tuple[str, str], str]:
+    """The name of each member a `*_key` filter names, for its chip ("Asked by member: Tim Farron")."""
+    names = {}
+    for name, value in search_request.filters:
+        role = MEMBER_ROLES.get(name)
+        found = search_index().first_with(name, value) if role else None
+        if found is not None and getattr(found, role) is not None:
+            names[(name, value)] = getattr(found, role).name
+    return names
 
 
 def back_to_results_url() -> str | None:
@@ -128,6 +148,19 @@ def register_template_helpers(app) -> None:
     app.jinja_env.globals["search_url"] = search_url
     app.jinja_env.globals["Markup"] = Markup
     app.jinja_env.globals["life_status"] = lambda answer: status_on(answer, configured_today())
+    app.jinja_env.globals["response_labels"] = RESPONSE_LABELS
+    app.jinja_env.globals["member_url"] = member_url
+    app.jinja_env.globals["department_url"] = department_url
+
+
+def member_url(member) -> str:
+    """The page of a member (`members.member_key`)."""
+    return url_for("people.member", key=member_key(member))
+
+
+def department_url(name: str) -> str:
+    """The page of a department, by its normalised name."""
+    return url_for("people.department", slug=department_key(name))
 
 
 def long_date(value) -> str:

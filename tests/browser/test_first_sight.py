@@ -23,7 +23,8 @@ FILTERED = "/search?" + "&".join(["q=sudan", "house=Commons", "sort=newest",
 MANY_FILTERS = ("/search?q=department&house=Commons&party=Labour&answered_from=2020-01-01"
                 "&answered_to=2026-12-31&attachments=no&sort=newest")
 RESULTS_PAGES = ["/search?q=Sudan", FILTERED, "/search?q=sudan+humanitarain"]
-CONTRAST_PAGES = ["/", *RESULTS_PAGES, "/answers/90000001?q=criminal+gangs+smuggling", "/answers/1679416"]
+CONTRAST_PAGES = ["/", *RESULTS_PAGES, "/answers/90000001?q=criminal+gangs+smuggling", "/answers/1679416",
+                  "/members/name-andrew-snowden", "/departments/department-for-work-and-pensions"]
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
 MIN_TEXT, MIN_GRAPHIC = 4.5, 3.0  # WCAG 1.4.3 (text) and 1.4.11 (chart bars)
 

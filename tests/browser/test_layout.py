@@ -20,9 +20,11 @@ PAGES = {
     "long answer with a list": "/answers/90000040",
     "not found": "/answers/1",
     "timeliness": "/timeliness",
+    "member": "/members/name-stephen-timms",
+    "department": "/departments/department-for-work-and-pensions",
 }
 AXE_PAGES = {name: PAGES[name] for name in ("home", "results", "answer with marks", "answer with links",
-                                            "timeliness")}
+                                            "timeliness", "member", "department")}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 BLOCKING = {"serious", "critical"}
 

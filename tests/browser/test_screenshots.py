@@ -63,9 +63,20 @@ def open_timeliness(page):
     expect(page.get_by_role("heading", level=1)).to_have_text("How quickly departments answer")
 
 
+def open_member(page):
+    page.goto("/members/name-andrew-snowden")
+    expect(page.get_by_role("heading", name="Andrew Snowden")).to_be_visible()
+
+
+def open_department(page):
+    page.goto("/departments/department-for-work-and-pensions")
+    expect(page.get_by_role("heading", name="Answers per month")).to_be_visible()
+
+
 SCENES = {"home": open_home, "results": open_results, "results-filtered": open_filtered_results,
           "answer-from-search": open_answer_from_search,
-          "answer": open_answer_with_links, "timeliness": open_timeliness}
+          "answer": open_answer_with_links, "timeliness": open_timeliness, "member": open_member,
+          "department": open_department}
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZES)
