@@ -49,7 +49,7 @@ Private Whoosh names relied on, by module:
 - posting_pool: stands in for `whoosh.writing.PostingPool` (`add`,
   `iter_postings`, `cleanup`); fills `W3PostingsWriter`'s block buffer
   (`_ids`, `_weights`, `_values`, `_maxweight`, `_minlength`, `_maxlength`,
-  `_blocklimit`) and calls its `_write_block`, through `fieldwriter._postwriter`.
+  `_blocklimit`, `_compression`) and calls its `_write_block`, through `fieldwriter._postwriter`.
 - analysis: `CompositeAnalyzer.items`, the tokenizer's compiled `expression`,
   `StopFilter.renumber` and `Token`'s attributes. `MemoAnalyzer` is pickled into
   every index's table of contents under the name `indexer.analysis.MemoAnalyzer`

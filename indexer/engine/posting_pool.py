@@ -67,11 +67,13 @@ class InMemoryPostingPool:
         terms = self._fields[fieldname] = {}
         return terms
 
-    def write(self, fieldwriter, lengths) -> None:
+    def write(self, fieldwriter, lengths, raw_below: int = 0) -> None:
         """Write every term's postings through `fieldwriter`, releasing each field as it goes.
 
         `lengths(fieldname)` gives the field's length per document (None where
         Whoosh's length column would), or None for a field without lengths.
+        Blocks of fewer than `raw_below` postings are written uncompressed (see
+        `updating`); 0, a build's choice, compresses every block as Whoosh does.
         """
         for fieldname in sorted(self._fields):
             terms = self._fields.pop(fieldname)
@@ -79,7 +81,8 @@ class InMemoryPostingPool:
             field_lengths, value_size = lengths(fieldname), self._value_size[fieldname]
             for tbytes in sorted(terms):
                 fieldwriter.start_term(tbytes)
-                _write_blocks(fieldwriter._postwriter, terms.pop(tbytes), field_lengths, value_size)
+                _write_blocks(fieldwriter._postwriter, terms.pop(tbytes), field_lengths, value_size,
+                              raw_below)
                 fieldwriter.finish_term()
             fieldwriter.finish_field()
 
@@ -103,10 +106,12 @@ def _widen_weights(entry: tuple, weight: float) -> tuple:
     return ids, wide, values, ends
 
 
-def _write_blocks(postwriter, entry: tuple, lengths: list | None, value_size: int | None) -> None:
+def _write_blocks(postwriter, entry: tuple, lengths: list | None, value_size: int | None,
+                  raw_below: int = 0) -> None:
     """Fill the posting writer's block buffer a block at a time, as its add_posting would."""
     ids, weights, values, ends = entry
     size, count = postwriter._blocklimit, len(ids)
+    level = postwriter._compression
     if ends is None and values is not None and len(values) != count * value_size:
         raise ValueError(f"values of a {value_size}-byte format are {len(values)} bytes "
                          f"for {count} postings")
@@ -123,7 +128,10 @@ def _write_blocks(postwriter, entry: tuple, lengths: list | None, value_size: in
             known = [n for n in map(lengths.__getitem__, block_ids) if n]
             if known:
                 postwriter._minlength, postwriter._maxlength = min(known), max(known)
+        # Each block records its own compression level, and readers decompress by it.
+        postwriter._compression = 0 if end - start < raw_below else level
         postwriter._write_block(last=end == count)
+    postwriter._compression = level
 
 
 def _block_values(values: bytearray | None, ends: array | None, start: int, end: int,

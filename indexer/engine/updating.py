@@ -31,6 +31,9 @@ from .posting_pool import InMemoryPostingPool
 PARALLEL_MIN = 200  # fewer records are analysed in the parent: a pool costs more than it saves
 MAX_IN_MEMORY = 50_000  # documents an update's in-memory pool may hold (~10 KB each)
 CHUNK = 16  # records a worker analyses per task
+# An update's segment is mostly terms with one posting: zlib makes their ~40-byte
+# blocks no smaller and cost a fifth of the commit, so blocks this small stay raw.
+RAW_BELOW = 4
 
 
 @dataclass
@@ -103,7 +106,8 @@ class UpdateSegmentWriter(BuildSegmentWriter):
 
     def _write_postings(self, lengths) -> None:
         if self.in_memory:
-            return BuildSegmentWriter._write_postings(self, lengths)
+            return self.pool.write(self.fieldwriter, lengths.decoded if lengths else lambda _: None,
+                                   raw_below=RAW_BELOW)
         return FastSegmentWriter._write_postings(self, lengths)
 
 
