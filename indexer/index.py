@@ -98,6 +98,11 @@ def update_index(data_dir: Path, index_dir: Path, paths: Iterable[Path] | None =
     """
     if not index_exists(index_dir):
         return rebuild_index(data_dir, index_dir, **state)
+    missing = _fields_missing(index_dir)
+    if missing:  # its documents could not be written: this wrans indexes fields it lacks
+        log.warning("the index predates this version's fields %s: rebuilding it beside the live one",
+                    ", ".join(missing))
+        return rebuild_index(data_dir, index_dir, **state)
     started = time.monotonic()
     previous = read_index_state(index_dir)
     cursor = journal.Cursor.from_state(previous.get("journal"))
@@ -184,6 +189,15 @@ def _upsert(index_dir: Path, plan: _Plan, report: IndexReport) -> None:
     report.indexed, report.skipped = len(added), len(plan.paths) - len(added)
     report.documents = ix.doc_count()
     ix.close()
+
+
+def _fields_missing(index_dir: Path) -> list[str]:
+    """The fields this version writes that the live index's schema lacks, sorted."""
+    ix = open_live_index(index_dir)
+    try:
+        return sorted(set(build_schema().names()) - set(ix.schema.names()))
+    finally:
+        ix.close()
 
 
 def _document_count(index_dir: Path) -> int:

@@ -127,3 +127,31 @@ def test_a_record_that_cannot_be_read_is_skipped_not_fatal(tmp_path):
     assert len(prepared) == len(paths)
     assert prepared[5] is None and all(p is not None for i, p in enumerate(prepared) if i != 5)
 
+
+
+def test_an_index_older_than_the_schema_is_rebuilt_by_an_update(tmp_path, monkeypatch):
+    """New fields cannot be written into an index without them: an update rebuilds it, not crashes."""
+    from indexer import index as indexing
+
+    data = tmp_path / "data"
+    paths = corpus.write_records(data, range(30), 30, seed=7)
+    newest, documents = indexing.build_schema, indexing.document_from_answer
+
+    def without_party():
+        old = newest()
+        old.remove("party")
+        return old
+
+    monkeypatch.setattr(indexing, "build_schema", without_party)
+    monkeypatch.setattr(indexing, "document_from_answer",
+                        lambda answer: {k: v for k, v in documents(answer).items() if k != "party"})
+    indexing.rebuild_index(data, tmp_path / "index", procs=1)
+    monkeypatch.setattr(indexing, "build_schema", newest)
+    monkeypatch.setattr(indexing, "document_from_answer", documents)
+    corpus.write_records(data, range(3), 30, seed=7, revision=1)
+
+    report = indexing.update_index(data, tmp_path / "index", paths=paths[:3])
+    assert report.mode == "rebuild" and report.documents == 30
+    ix = indexing.open_live_index(tmp_path / "index")
+    assert "party" in ix.schema.names()
+    ix.close()
