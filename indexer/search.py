@@ -17,7 +17,7 @@ from functools import partial
 from html import escape
 from pathlib import Path
 
-from whoosh import query, scoring
+from whoosh import query
 
 from .answer_html import mark_words_in_html
 from .cache import GenerationCache
@@ -34,8 +34,8 @@ from .query import (
     parse_user_query,
     typed_uins,
     uin_query,
-    with_proximity,
 )
+from .ranking import RANKING, Ranking
 from .records import Answer
 from .related import ranked_related
 from .schema import (
@@ -60,8 +60,8 @@ FACETS = FACET_COLUMNS
 CACHED_MATCHINGS = 256
 CACHED_HITS = 5 * PAGE_SIZE
 RELATED = 5
-# BM25F with Whoosh's default B and K1 (bench/known_item.py measures the ranking; it tuned nothing).
-WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
+# Stock Whoosh's model for the served ranking: what the engine's scores are checked against.
+WEIGHTING = RANKING.weighting()
 SUGGEST_BELOW = 5  # a query finding fewer answers than this gets a spelling suggestion, if any
 
 
@@ -134,8 +134,10 @@ class SearchResults:
 class SearchIndex:
     """The index as seen by one process: searches, single answers, statistics."""
 
-    def __init__(self, index_dir: Path, time_limit: float = 2.0, cached_matchings: int = CACHED_MATCHINGS):
+    def __init__(self, index_dir: Path, time_limit: float = 2.0, cached_matchings: int = CACHED_MATCHINGS,
+                 ranking: Ranking = RANKING):
         self.index_dir = Path(index_dir)
+        self.ranking = ranking  # another only to measure it (bench/relevance.py)
         self.time_limit = time_limit
         self._local = threading.local()
         self._analyzer = english_analyzer()
@@ -170,9 +172,9 @@ class SearchIndex:
             return cached
         parsed, user_query, plan = self._prepared(searcher, request)
         sort = _sort_name(request.sort)
-        # The proximity clause only reorders by score: a date sort needs none, and it
-        # would still read positions for every match.
-        ranked = with_proximity(user_query, request.q) if sort == "relevance" else user_query
+        # The ranking's clauses only reorder by score: a date sort needs none, and they
+        # would still read postings (and positions) for every match.
+        ranked = self.ranking.ranked(user_query, request.q) if sort == "relevance" else user_query
         found = self._collect(searcher, with_cached_filters(ranked, plan), plan, max(needed, CACHED_HITS),
                               sort, FACETS)
         suggestion = None
@@ -187,7 +189,8 @@ class SearchIndex:
     def _prepared(self, searcher, request: SearchRequest):
         """The parsed query, the query to run (prefixes bounded, a UIN first) and the filters."""
         uins = typed_uins(request.q)  # `uin 51639`: the number is still searched as a word, "uin" not
-        parsed = parse_user_query(" ".join(uins) if uins else request.q, searcher.schema)
+        parsed = parse_user_query(" ".join(uins) if uins else request.q, searcher.schema,
+                                  self.ranking.field_boosts)
         user_query = bound_expansions(parsed.query, searcher.reader())
         if uins:
             user_query = query.Or([user_query, uin_query(uins)])
@@ -315,7 +318,7 @@ class SearchIndex:
             local.build = build
         searcher = getattr(local, "searcher", None)
         if searcher is None or searcher.reader().generation() != local.ix.latest_generation():
-            fresh = local.ix.searcher(weighting=CachedLengthBM25F(B=WEIGHTING.B, K1=WEIGHTING.K1))
+            fresh = local.ix.searcher(weighting=self.ranking.cached_weighting())
             if searcher is not None:
                 searcher.close()
             local.searcher = searcher = fresh
