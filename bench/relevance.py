@@ -80,6 +80,7 @@ VARIANTS = {
     "exact words x4": Ranking(words=4.0),
     "exact words x2, no proximity": Ranking(words=2.0, proximity=0.0),
     "exact words x2, proximity 2": Ranking(words=2.0, proximity=2.0),
+    "exact words x2, proximity from 3 words": Ranking(words=2.0, proximity_from=3),
     "exact words x2, fields x0.5": Ranking(words=2.0, boosts=(("heading", 1.0), ("question", 0.6),
                                                                ("answer", 0.5), ("people_dept", 0.25))),
     "exact words x2, names 0": Ranking(words=2.0, boosts=(("heading", 2.0), ("question", 1.2),
@@ -88,6 +89,9 @@ VARIANTS = {
     "exact words x2, heading B 0.3": Ranking(words=2.0, field_B=(("heading", 0.3),)),
     "exact words x2, K1 2.0": Ranking(words=2.0, K1=2.0),
     "exact words x2, K1 0.9": Ranking(words=2.0, K1=0.9),
+    "exact words x3": Ranking(words=3.0),
+    "exact words x2, exact B 0.9": Ranking(words=2.0, field_B=(("exact", 0.9),)),
+    "exact words x2, answer B 0.9": Ranking(words=2.0, field_B=(("answer", 0.9),)),
     "served now": RANKING,
 }
 
@@ -246,17 +250,20 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default="100000,300000", help="comma-separated sizes (e.g. 1000000)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=2, help="processes generating a corpus")
-    parser.add_argument("--variants", action="store_true", help="also compare the rankings in VARIANTS")
+    parser.add_argument("--variants", action="store_true", help="compare the rankings in VARIANTS")
+    parser.add_argument("--variant", action="append", choices=VARIANTS, help="compare only these")
     parser.add_argument("--no-save", action="store_true")
     args = parser.parse_args(argv)
-    rankings = VARIANTS if args.variants else {"wrans": RANKING}
+    rankings = ({name: VARIANTS[name] for name in args.variant} if args.variant
+                else VARIANTS if args.variants else {"wrans": RANKING})
     runs = []
     for size in (int(s) for s in args.sizes.split(",")):
         runs.append(evaluate(size, args.seed, args.jobs, rankings))
         print(table(runs[-1]) + "\n", flush=True)
     if not args.no_save:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        out = RESULTS / f"relevance-{dt.date.today()}{'-variants' if args.variants else ''}.json"
+        suffix = "-variants" if args.variants or args.variant else ""
+        out = RESULTS / f"relevance-{dt.date.today()}{suffix}.json"
         out.write_text(json.dumps({"date": dt.datetime.now().isoformat(timespec="seconds"), "runs": runs},
                                   indent=1) + "\n", encoding="utf-8")
         log(f"wrote {out}")

@@ -22,7 +22,9 @@ from whoosh import query, scoring
 
 from .engine.weighting import CachedLengthBM25F
 from .query import typed_words, with_proximity
-from .schema import EXACT_FIELD, FIELD_BOOSTS
+from .schema import EXACT_FIELD, FIELD_BOOSTS, default_fields
+
+MIN_WORDS = 2  # typed words from which the `words` clause is added
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Ranking:
     boosts: tuple[tuple[str, float], ...] = tuple(FIELD_BOOSTS.items())  # stemmed field -> weight
     words: float = 0.0  # weight of the typed words scored in `exact` (0: no such clause)
     proximity: float = 1.0  # weight of the typed words as one run (0: no such clause)
+    proximity_from: int = 2  # typed words (less stop words) from which the run is scored
     B: float = 0.75
     K1: float = 1.2
     field_B: tuple[tuple[str, float], ...] = field(default=())  # B of one field, e.g. ("exact", 0.5)
@@ -39,6 +42,11 @@ class Ranking:
     @property
     def field_boosts(self) -> dict[str, float]:
         return dict(self.boosts)
+
+    def scored_fields(self, schema) -> tuple[str, ...]:
+        """The fields plain words are scored in (their lengths are read before a first search)."""
+        in_exact = (self.words or self.proximity) and EXACT_FIELD in schema
+        return (*default_fields(schema), *([EXACT_FIELD] if in_exact else []))
 
     def weighting(self) -> scoring.BM25F:
         """Stock Whoosh's BM25F with these parameters (the oracle the engine is held to)."""
@@ -53,7 +61,7 @@ class Ranking:
         ranked = parsed
         if self.words:
             ranked = with_exact_words(ranked, text, self.words)
-        if self.proximity:
+        if self.proximity and len(typed_words(parsed, text)) >= self.proximity_from:
             ranked = with_proximity(ranked, text, self.proximity)
         return ranked
 
@@ -67,11 +75,17 @@ def with_exact_words(parsed: query.Query, text: str, boost: float) -> query.Quer
     Only words the stemmed fields search too (`typed_words`: no stop words), each
     once, and only for plain queries: the clause is optional and a word found in
     `exact` is in the stemmed fields, so it reorders and never changes the matches.
+    Not for one word: `exact`'s postings of a common word cost as much again as
+    the stemmed fields' (a search of one common word took twice as long), and
+    the measured gain is on queries of two words and more.
     """
     words = typed_words(parsed, text)
-    if not words:
+    if len(words) < MIN_WORDS:
         return parsed
     return query.AndMaybe(parsed, query.Or([query.Term(EXACT_FIELD, w) for w in words], boost=boost))
 
 
-RANKING = Ranking()
+# Chosen by bench/relevance.py (docs/relevance.md): the typed words in `exact` at weight 2; the
+# run of words only from three words (for two it bought 0.007 and, with the words clause, cost a
+# fifth more time on two- and three-word searches).
+RANKING = Ranking(words=2.0, proximity_from=3)

@@ -42,7 +42,6 @@ from .schema import (
     FACET_COLUMNS,
     FILTER_FIELDS,
     answer_from_stored,
-    default_fields,
     english_analyzer,
 )
 from .snippets import SNIPPET_CHARS, passages, snippet_analyzer
@@ -213,7 +212,7 @@ class SearchIndex:
         for sort in ("newest", "oldest"):
             tables.warm(sort, FACETS, date_checks=())
         if isinstance(searcher.weighting, CachedLengthBM25F):
-            searcher.weighting.warm(searcher.reader(), default_fields(searcher.schema))
+            searcher.weighting.warm(searcher.reader(), self.ranking.scored_fields(searcher.schema))
 
     def related(self, answer: Answer, limit: int = RELATED) -> list[Answer]:
         """Answers most like this one (its heading, question and answer as the example).
