@@ -20,7 +20,7 @@ id, never looked at while choosing the ranking).
     python -m bench.relevance [--sizes 100000,300000] [--variants] [--no-save]
 
 Corpora and indexes go to bench/work/ (reused by later runs), results to
-bench/results/relevance-<date>.json.
+bench/results/relevance-<date>-<sizes>.json.
 """
 
 from __future__ import annotations
@@ -263,7 +263,7 @@ def main(argv=None) -> int:
     if not args.no_save:
         RESULTS.mkdir(parents=True, exist_ok=True)
         suffix = "-variants" if args.variants or args.variant else ""
-        out = RESULTS / f"relevance-{dt.date.today()}{suffix}.json"
+        out = RESULTS / f"relevance-{dt.date.today()}-{args.sizes.replace(',', '-')}{suffix}.json"
         out.write_text(json.dumps({"date": dt.datetime.now().isoformat(timespec="seconds"), "runs": runs},
                                   indent=1) + "\n", encoding="utf-8")
         log(f"wrote {out}")
