@@ -6,6 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 SIZE   ?= 100000
+RELEVANCE_SIZES ?= 100000,300000
 DURATION ?= 30
 CLIENTS  ?= 8
 WORKERS  ?= 2
@@ -14,7 +15,7 @@ SERVE_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 export PORT
 
 .DEFAULT_GOAL := help
-.PHONY: help install run index update serve test test-fast lint bench screenshots loadtest clean
+.PHONY: help install run index update serve test test-fast lint bench bench-relevance screenshots loadtest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -67,6 +68,9 @@ lint: $(VENV)/.installed-test ## check style with ruff
 
 bench: $(VENV)/.installed-bench ## benchmark build, update, search and web against SQLite FTS5 and tantivy (SIZE=100000; ~25 min)
 	nice -n 10 $(BIN)/python -m bench.run --size $(SIZE)
+
+bench-relevance: install ## known items among 100k and 300k answers: wrans vs FTS5 ranking (RELEVANCE_SIZES=1000000)
+	nice -n 10 $(BIN)/python -m bench.relevance --sizes $(RELEVANCE_SIZES)
 
 loadtest: install ## load gunicorn on loopback with normal and hostile requests (DURATION=30 CLIENTS=8 WORKERS=2)
 	nice -n 10 $(BIN)/python -m loadtest.run --duration $(DURATION) --clients $(CLIENTS) --workers $(WORKERS)

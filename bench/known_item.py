@@ -29,6 +29,7 @@ warnings.filterwarnings("ignore", module="whoosh")
 from indexer import store  # noqa: E402
 from indexer.index import rebuild_index  # noqa: E402
 from indexer.normalize import answer_from_record  # noqa: E402
+from indexer.ranking import RANKING, Ranking  # noqa: E402
 from indexer.search import SearchIndex, SearchRequest  # noqa: E402
 
 WORD = re.compile(r"[A-Za-z][A-Za-z']+")
@@ -106,7 +107,7 @@ def summary(ranks: list) -> dict:
             "s@10": round(sum(1 for r in ranks if r) / n, 4) if n else math.nan}
 
 
-def evaluate(data_dir: Path) -> dict:
+def evaluate(data_dir: Path, ranking: Ranking = RANKING) -> dict:
     answers = load_answers(data_dir)
     queries = make_queries(answers)
     engines = {"fts5 unicode61": fts_table(answers, "unicode61"),
@@ -114,7 +115,7 @@ def evaluate(data_dir: Path) -> dict:
     ranks: dict[tuple[str, str], list] = {}
     with tempfile.TemporaryDirectory() as tmp:
         rebuild_index(data_dir, Path(tmp))
-        index = SearchIndex(Path(tmp))
+        index = SearchIndex(Path(tmp), ranking=ranking)
         for wanted, style, query in queries:
             ranks.setdefault(("wrans", style), []).append(wrans_rank(index, query, wanted))
             for name, db in engines.items():

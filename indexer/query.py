@@ -36,6 +36,7 @@ from .schema import (
     default_fields,
     display_schema,
     english_analyzer,
+    exact_analyzer,
 )
 
 MAX_QUERY_CHARS = 256
@@ -54,6 +55,7 @@ _SYNTAX = re.compile(r'["():*]|(?:^|\s)[-+]|\b(?:AND|OR|NOT)\b')
 PROXIMITY_BOOST = 1.0
 PROXIMITY_SLOP = 1
 _COUNTING = english_analyzer()
+_EXACT = exact_analyzer()
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,11 @@ class ParsedQuery:
     notice: str | None = None
 
 
-def parse_user_query(text: str, schema) -> ParsedQuery:
-    """Parse the search box into a query, or raise QueryTooComplex with a reason."""
+def parse_user_query(text: str, schema, field_boosts: dict[str, float] | None = None) -> ParsedQuery:
+    """Parse the search box into a query, or raise QueryTooComplex with a reason.
+
+    `field_boosts` weighs each default field (`schema.FIELD_BOOSTS` unless given: `ranking.Ranking`).
+    """
     text = clean_text(text).strip()
     if len(text) > MAX_QUERY_CHARS:
         raise QueryTooComplex(f"That query is too long: keep it under {MAX_QUERY_CHARS} characters.")
@@ -76,7 +81,7 @@ def parse_user_query(text: str, schema) -> ParsedQuery:
         text, cut = _first_words(text)
         notice = f"Only the first {MAX_TERMS} words of your query were searched." if cut else notice
     try:
-        parsed = _parser(schema).parse(text)
+        parsed = _parser(schema, boosts=field_boosts).parse(text)
         _check_bounds(parsed)
     except QueryTooComplex:
         raise
@@ -84,7 +89,7 @@ def parse_user_query(text: str, schema) -> ParsedQuery:
         parsed = None
     if parsed is None or parsed is query.NullQuery:
         words = " ".join(_WORDS.findall(text))
-        parsed = _parser(schema, plain=True).parse(words) if words else query.NullQuery
+        parsed = _parser(schema, plain=True, boosts=field_boosts).parse(words) if words else query.NullQuery
         _check_bounds(parsed)
         notice = ("Your query's syntax could not be understood, so we searched for its words."
                   if parsed is not query.NullQuery else
@@ -132,28 +137,30 @@ def _unbalanced_notice(text: str) -> str | None:
     return None
 
 
-def _parser(schema, plain: bool = False, spread: bool = True) -> qparser.QueryParser:
+def _parser(schema, plain: bool = False, spread: bool = True, boosts: dict[str, float] | None = None,
+            ) -> qparser.QueryParser:
     """The box's parser; `spread=False` leaves phrases and acronyms as typed (for the echo).
 
-    Built once per schema and kind: a parser holds only its configuration, and
-    building one (plugins, compiled taggers) cost more than parsing a short query.
+    Built once per schema, kind and field boosts: a parser holds only its
+    configuration, and building one (plugins, compiled taggers) cost more than
+    parsing a short query.
     """
-    key = (id(schema), plain, spread)
+    key = (id(schema), plain, spread, tuple(sorted(boosts.items())) if boosts else None)
     cached = _PARSERS.get(key)
     if cached is None or cached[0] is not schema:
         if len(_PARSERS) >= MAX_CACHED_PARSERS:
             _PARSERS.clear()
-        cached = _PARSERS[key] = (schema, _new_parser(schema, plain, spread))
+        cached = _PARSERS[key] = (schema, _new_parser(schema, plain, spread, boosts))
     return cached[1]
 
 
 _PARSERS: dict[tuple, tuple] = {}
-MAX_CACHED_PARSERS = 16  # a few schemas (the live index's, the display one) by three kinds
+MAX_CACHED_PARSERS = 32  # a few schemas (the live index's, the display one) by kinds and rankings
 
 
-def _new_parser(schema, plain: bool, spread: bool) -> qparser.QueryParser:
+def _new_parser(schema, plain: bool, spread: bool, boosts: dict[str, float] | None) -> qparser.QueryParser:
     parser = qparser.MultifieldParser(
-        list(default_fields(schema)), schema, fieldboosts=FIELD_BOOSTS, group=qparser.AndGroup
+        list(default_fields(schema)), schema, fieldboosts=boosts or FIELD_BOOSTS, group=qparser.AndGroup
     )
     parser.remove_plugin_class(plugins.RangePlugin)
     parser.remove_plugin_class(plugins.BoostPlugin)
@@ -306,6 +313,19 @@ def with_proximity(parsed: query.Query, text: str, boost: float = PROXIMITY_BOOS
     if not 2 <= len(words) <= MAX_PHRASE_WORDS:
         return parsed
     return query.AndMaybe(parsed, query.Phrase(EXACT_FIELD, words, slop=PROXIMITY_SLOP, boost=boost))
+
+
+def typed_words(parsed: query.Query, text: str) -> list[str]:
+    """A plain query's words as `exact` holds them, each once, less those the stemmed fields drop.
+
+    Empty for a query with syntax (operators, quotes, fields, prefixes): only
+    plain words are scored again in `exact` (`ranking.with_exact_words`).
+    """
+    if _SYNTAX.search(text) or parsed is query.NullQuery:
+        return []
+    searched, _cut = _first_words(clean_text(text).strip())
+    words = [token.text for token in _EXACT(searched)]
+    return list(dict.fromkeys(word for word in words if any(True for _ in _COUNTING(word))))
 
 
 def highlight_words(parsed: query.Query, analyzer) -> frozenset[str]:

@@ -17,7 +17,7 @@ from functools import partial
 from html import escape
 from pathlib import Path
 
-from whoosh import query, scoring
+from whoosh import query
 
 from .answer_html import mark_words_in_html
 from .cache import GenerationCache
@@ -42,8 +42,8 @@ from .query import (
     parse_user_query,
     typed_uins,
     uin_query,
-    with_proximity,
 )
+from .ranking import RANKING, Ranking
 from .records import Answer
 from .references import REF, Connections, answer_references, find_connections
 from .related import ranked_related
@@ -53,7 +53,6 @@ from .schema import (
     FILTER_FIELDS,
     TAG_FACETS,
     answer_from_stored,
-    default_fields,
     english_analyzer,
 )
 from .snippets import SNIPPET_CHARS, passages, snippet_analyzer
@@ -73,8 +72,8 @@ CACHED_MATCHINGS = 256
 CACHED_HITS = 5 * PAGE_SIZE
 RELATED = 5
 MAX_CONNECTIONS = 500  # answers read per cross-reference lookup, at most
-# BM25F with Whoosh's default B and K1 (bench/known_item.py measures the ranking; it tuned nothing).
-WEIGHTING = scoring.BM25F(B=0.75, K1=1.2)
+# Stock Whoosh's model for the served ranking: what the engine's scores are checked against.
+WEIGHTING = RANKING.weighting()
 SUGGEST_BELOW = 5  # a query finding fewer answers than this gets a spelling suggestion, if any
 
 
@@ -151,8 +150,10 @@ class SearchResults:
 class SearchIndex:
     """The index as seen by one process: searches, single answers, statistics."""
 
-    def __init__(self, index_dir: Path, time_limit: float = 2.0, cached_matchings: int = CACHED_MATCHINGS):
+    def __init__(self, index_dir: Path, time_limit: float = 2.0, cached_matchings: int = CACHED_MATCHINGS,
+                 ranking: Ranking = RANKING):
         self.index_dir = Path(index_dir)
+        self.ranking = ranking  # another only to measure it (bench/relevance.py)
         self.time_limit = time_limit
         self._local = threading.local()
         self._analyzer = english_analyzer()
@@ -191,9 +192,9 @@ class SearchIndex:
             return cached
         parsed, user_query, plan = self._prepared(searcher, request)
         sort = _sort_name(request.sort)
-        # The proximity clause only reorders by score: a date sort needs none, and it
-        # would still read positions for every match.
-        ranked = with_proximity(user_query, request.q) if sort == "relevance" else user_query
+        # The ranking's clauses only reorder by score: a date sort needs none, and they
+        # would still read postings (and positions) for every match.
+        ranked = self.ranking.ranked(user_query, request.q) if sort == "relevance" else user_query
         found = self._collect(searcher, with_cached_filters(ranked, plan), plan, max(needed, CACHED_HITS),
                               sort, request.facets, key.today)
         suggestion = None
@@ -215,7 +216,8 @@ class SearchIndex:
     def _prepared(self, searcher, request: SearchRequest):
         """The parsed query, the query to run (prefixes bounded, a UIN first) and the filters."""
         uins = typed_uins(request.q)  # `uin 51639`: the number is still searched as a word, "uin" not
-        parsed = parse_user_query(" ".join(uins) if uins else request.q, searcher.schema)
+        parsed = parse_user_query(" ".join(uins) if uins else request.q, searcher.schema,
+                                  self.ranking.field_boosts)
         user_query = bound_expansions(parsed.query, searcher.reader())
         if uins:
             user_query = query.Or([user_query, uin_query(uins)])
@@ -238,7 +240,7 @@ class SearchIndex:
         for sort in ("newest", "oldest"):
             tables.warm(sort, FACETS, date_checks=())
         if isinstance(searcher.weighting, CachedLengthBM25F):
-            searcher.weighting.warm(searcher.reader(), default_fields(searcher.schema))
+            searcher.weighting.warm(searcher.reader(), self.ranking.scored_fields(searcher.schema))
 
     def related(self, answer: Answer, limit: int = RELATED) -> list[Answer]:
         """Answers most like this one (its heading, question and answer as the example).
@@ -387,7 +389,7 @@ class SearchIndex:
             local.build = build
         searcher = getattr(local, "searcher", None)
         if searcher is None or searcher.reader().generation() != local.ix.latest_generation():
-            fresh = local.ix.searcher(weighting=CachedLengthBM25F(B=WEIGHTING.B, K1=WEIGHTING.K1))
+            fresh = local.ix.searcher(weighting=self.ranking.cached_weighting())
             if searcher is not None:
                 searcher.close()
             local.searcher = searcher = fresh

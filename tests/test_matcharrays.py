@@ -25,9 +25,10 @@ from bench.plain_filters import with_filters
 from indexer.engine import matcharrays
 from indexer.engine.weighting import CachedLengthBM25F
 from indexer.index import open_live_index, rebuild_index, update_index
-from indexer.query import bound_expansions, parse_user_query, with_proximity
+from indexer.query import bound_expansions, parse_user_query
+from indexer.ranking import RANKING
 from indexer.schema import answer_from_stored
-from indexer.search import WEIGHTING, SearchRequest
+from indexer.search import SearchRequest
 
 from .support.large_index import large_index
 from .support.whoosh_oracle import fix_stepping
@@ -75,8 +76,9 @@ def _queries(searcher) -> list[query.Query]:
              f"heading:{middle} answer:{common}", f"{rarest} {common} {middle}", *_phrases(searcher)]
     out = []
     for text in typed:
-        parsed = bound_expansions(parse_user_query(text, searcher.schema).query, searcher.reader())
-        out.append(with_proximity(parsed, text))  # AndMaybe with a phrase for plain words
+        parsed = bound_expansions(parse_user_query(text, searcher.schema, RANKING.field_boosts).query,
+                                  searcher.reader())
+        out.append(RANKING.ranked(parsed, text))  # AndMaybe: words in `exact`, a phrase for plain words
     dept = query.Term("dept_facet", next(iter(searcher.lexicon("dept_facet"))).decode())
     out.append(query.And([out[0], query.ConstantScoreQuery(dept, 0.0)]))  # a filter, as /search adds
     out.append(query.Require(out[2], query.Term("answer", common)))
@@ -104,12 +106,20 @@ def _stepped(searcher, q, context) -> tuple[list[int], list[float | None]]:
     return ids, scores
 
 
+# The served model, and one with every parameter moved (a field's own B included).
+WEIGHTINGS = {"served": RANKING.cached_weighting,
+              "moved": lambda: CachedLengthBM25F(B=0.6, K1=1.7, exact_B=0.35, heading_B=0.2)}
+
+
 @pytest.mark.parametrize("or_matcher", [query.Or.AUTO_MATCHER, query.Or.DEFAULT_MATCHER])
 @pytest.mark.parametrize("scored", [True, False])
-def test_arrays_hold_exactly_what_whoosh_steps(index_dir, monkeypatch, or_matcher, scored):
+@pytest.mark.parametrize("weighting", WEIGHTINGS)
+def test_arrays_hold_exactly_what_whoosh_steps(index_dir, monkeypatch, or_matcher, scored, weighting):
+    if weighting != "served" and not scored:
+        pytest.skip("the weighting only changes scores")
     monkeypatch.setattr(query.Or, "matcher_type", or_matcher)
     fix_stepping(monkeypatch)
-    segments, matching = _compare_with_stepping(index_dir, scored)
+    segments, matching = _compare_with_stepping(index_dir, scored, WEIGHTINGS[weighting]())
     assert segments == 2 and matching >= 25  # of 28 queries: they match real documents
 
 
@@ -122,10 +132,10 @@ def test_arrays_hold_exactly_what_whoosh_steps_on_a_large_index(large_index_dir,
     assert segments == 3 and matching >= 25
 
 
-def _compare_with_stepping(index_dir, scored: bool) -> tuple[int, int]:
+def _compare_with_stepping(index_dir, scored: bool, weighting=None) -> tuple[int, int]:
     """Compare every query's arrays with Whoosh's stepping; return (segments, queries matching)."""
     ix = open_live_index(index_dir)
-    weighting = CachedLengthBM25F(B=WEIGHTING.B, K1=WEIGHTING.K1)
+    weighting = weighting or RANKING.cached_weighting()
     with ix.searcher(weighting=weighting) as searcher:
         assert searcher.reader().has_deletions()
         context = searcher.context() if scored else searcher.context(weighting=None)

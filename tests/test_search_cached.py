@@ -26,10 +26,10 @@ from whoosh import query
 from bench import corpus
 from bench.plain_filters import with_filters
 from indexer.collecting import collect
-from indexer.engine.weighting import CachedLengthBM25F
 from indexer.facets import SearcherTables
 from indexer.index import open_live_index, rebuild_index, update_index
-from indexer.query import bound_expansions, parse_user_query, with_proximity
+from indexer.query import bound_expansions, parse_user_query
+from indexer.ranking import RANKING
 from indexer.responses import response_types
 from indexer.schema import FACET_COLUMNS, answer_from_stored, group_key
 from indexer.search import FACETS, SORTS, WEIGHTING, SearchIndex, SearchRequest
@@ -102,8 +102,8 @@ def _oracle(index_dir, request: SearchRequest) -> dict:
 
 def _plain_query(searcher, request: SearchRequest):
     """The request as one stock Whoosh query: every filter but the facet ones (`_wanted`)."""
-    parsed = parse_user_query(request.q, searcher.schema)
-    return with_filters(with_proximity(bound_expansions(parsed.query, searcher.reader()), request.q),
+    parsed = parse_user_query(request.q, searcher.schema, RANKING.field_boosts)
+    return with_filters(RANKING.ranked(bound_expansions(parsed.query, searcher.reader()), request.q),
                         request, skip=FACET_COLUMNS)
 
 
@@ -372,7 +372,7 @@ def test_the_collector_matches_whoosh_for_query_objects_on_a_large_index(large, 
                    query.Or([query.Term("year", "2019"), query.Term("year", "2021")]), 0.0)])]
     ix = open_live_index(index_dir)
     stock_searcher = ix.searcher(weighting=WEIGHTING)
-    searcher = ix.searcher(weighting=CachedLengthBM25F(B=WEIGHTING.B, K1=WEIGHTING.K1))
+    searcher = ix.searcher(weighting=RANKING.cached_weighting())
     tables = SearcherTables(searcher.reader(), searcher.schema)
     try:
         for q in queries:

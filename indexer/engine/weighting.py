@@ -25,8 +25,8 @@ BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float6
 class CachedLengthBM25F(scoring.BM25F):
     """`scoring.BM25F` whose scorers read field lengths from per-segment lists."""
 
-    def __init__(self, B: float = 0.75, K1: float = 1.2):
-        super().__init__(B=B, K1=K1)
+    def __init__(self, B: float = 0.75, K1: float = 1.2, **field_B: float):
+        super().__init__(B=B, K1=K1, **field_B)  # `exact_B=0.5`: one field's own B, as in BM25F
         self._lengths = weakref.WeakKeyDictionary()  # segment reader -> {field: list}
 
     def scorer(self, searcher, fieldname, text, qf=1):
