@@ -117,8 +117,11 @@ class BuildSegmentWriter(FastSegmentWriter):
         """Hand a document's postings in a field to the pool; return the field's length."""
         return self.pool.add_terms(fieldname, docnum, items)
 
+    raw_below = 0  # blocks of fewer postings are written uncompressed; a build compresses all, as Whoosh
+
     def _write_postings(self, lengths: _PreloadedLengths | None) -> None:
-        self.pool.write(self.fieldwriter, lengths.decoded if lengths else lambda _: None)
+        self.pool.write(self.fieldwriter, lengths.decoded if lengths else lambda _: None,
+                        raw_below=self.raw_below)
 
 
 def plain_schema(schema) -> bool:

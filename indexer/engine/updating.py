@@ -82,6 +82,8 @@ def _prepare_in_worker(path: Path) -> PreparedDocument | None:
 class UpdateSegmentWriter(BuildSegmentWriter):
     """An update's writer: prepared documents, in memory unless the commit's merge is large."""
 
+    raw_below = RAW_BELOW
+
     def __init__(self, ix, expected_docs: int, **options):
         FastSegmentWriter.__init__(self, ix, **options)
         self._plain_schema = plain_schema(self.schema)
@@ -97,7 +99,7 @@ class UpdateSegmentWriter(BuildSegmentWriter):
 
     def _add_terms(self, fieldname: str, docnum: int, items) -> int:
         if self.in_memory:
-            return self.pool.add_terms(fieldname, docnum, items)
+            return super()._add_terms(fieldname, docnum, items)
         add, length = self.pool.add, 0
         for tbytes, freq, weight, vbytes in items:
             length += freq
@@ -106,8 +108,7 @@ class UpdateSegmentWriter(BuildSegmentWriter):
 
     def _write_postings(self, lengths) -> None:
         if self.in_memory:
-            return self.pool.write(self.fieldwriter, lengths.decoded if lengths else lambda _: None,
-                                   raw_below=RAW_BELOW)
+            return super()._write_postings(lengths)
         return FastSegmentWriter._write_postings(self, lengths)
 
 
