@@ -18,6 +18,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .engine.columns import byte_values, number_values
 from .errors import IndexOutdated
 from .schema import (
     DATE_COLUMNS,
@@ -93,7 +94,7 @@ class SegmentArrays:
 
     def numbers(self, leaf, column: str) -> array:
         """docnum -> the raw unsigned integer of a numeric column in one segment."""
-        return self._cached(leaf, ("num", column), lambda: array("Q", _column_values(leaf, column)))
+        return self._cached(leaf, ("num", column), lambda: number_values(leaf, column))
 
     def date_keys(self, leaf, reverse: bool, has_dated: bool) -> array:
         """One integer per document so a plain sort reproduces the (dated, date) facets.
@@ -133,7 +134,7 @@ class SegmentArrays:
         values = self.values(column)
         numbers = self.ordinal_of(column)
         out = array("I")
-        for value in _column_values(leaf, column):
+        for value in byte_values(leaf, column):
             number = numbers.get(value)
             if number is None:
                 if not value.startswith(only_prefix):
@@ -203,8 +204,8 @@ class SearcherTables:
     def facet_table(self, name: str) -> FacetTable | None:
         """One facet's table, search facets and page-only ones (`PROFILE_COLUMNS`) alike; None if absent.
 
-        Page-only columns (month answered, asker key) are read the first time a
-        member or department page asks, never for a plain search.
+        Page-only columns (month answered, asker key) are never counted for a plain
+        search; `SearchIndex.warm` reads them as a worker starts.
         """
         column = FACET_COLUMNS.get(name) or PROFILE_COLUMNS.get(name)
         if column is None or column not in self._schema:
@@ -305,7 +306,3 @@ def _segment_id(leaf) -> str:
     segment = leaf.segment() if hasattr(leaf, "segment") else None
     return segment.segment_id() if segment is not None else str(id(leaf))
 
-
-def _column_values(leaf, column: str):
-    """One segment's raw column values in docnum order, deleted documents included."""
-    return leaf.column_reader(column, translate=False)

@@ -63,3 +63,37 @@ def test_web_workers_do_not_load_the_build_code(sample_index_dir):
     write_path = {"multiprocessing", "indexer.engine.building", "indexer.engine.posting_pool",
                   "indexer.index"}
     assert modules & write_path == set()
+
+
+def test_whole_columns_read_at_once_equal_whooshs_own_reading(tmp_path):
+    """Every segment's values, deleted documents and documents without a value included
+    (a numeric column stops at its last stored value; the rest read as the default)."""
+    from array import array
+
+    from whoosh import fields, index
+    from whoosh.columns import NumericColumn, VarBytesColumn
+
+    from indexer.engine.columns import byte_values, number_values
+
+    schema = fields.Schema(key=fields.ID(stored=True, sortable=True),
+                           when=fields.NUMERIC(numtype=int, bits=64, signed=False, sortable=True))
+    ix = index.create_in(tmp_path, schema)
+    for batch in range(3):
+        with ix.writer() as writer:
+            for n in range(40):
+                values = {"key": f"k{(n * 7 + batch) % 11}é"} if n % 5 else {}
+                if n < 35:
+                    values["when"] = n * 1_000_003 + batch << 20
+                writer.add_document(**values)
+    with ix.writer() as writer:
+        writer.delete_document(3)
+    with ix.searcher() as searcher:
+        leaves = [leaf for leaf, _ in searcher.reader().leaf_readers()]
+        assert len(leaves) == 3 and searcher.reader().has_deletions()
+        for leaf in leaves:  # the kinds of reader that take the one-read path
+            numbers = leaf.column_reader("when", translate=False)
+            assert type(leaf.column_reader("key", translate=False)) is VarBytesColumn.Reader
+            assert type(numbers) is NumericColumn.Reader and numbers._count < numbers._doccount
+            assert byte_values(leaf, "key") == list(leaf.column_reader("key", translate=False))
+            expected = array("Q", leaf.column_reader("when", translate=False))
+            assert number_values(leaf, "when") == expected and expected[-1] != expected[0]

@@ -16,6 +16,7 @@ the results with stock Whoosh bit for bit.
     updating      an update's records analysed in worker processes, its postings in memory
     posting_pool  a build's postings sorted in memory
     analysis      `MemoAnalyzer`, each distinct word analysed once
+    columns       a segment's whole column read at once
 
 Private Whoosh names relied on, by module:
 
@@ -26,6 +27,7 @@ Private Whoosh names relied on, by module:
   `_next_block`; `ListMatcher._ids`, `_i`, `_weights`, `_all_weights`, `_scorer`;
   `FilterMatcher._ids`, `_exclude`; `ConstantScoreWrapperMatcher._score`;
   `InverseMatcher.missing` (to drop the deleted document 2.7.4 lets through);
+  the segment reader's `_perdoc.deleted_docs()` (`Every` listed with numpy);
   `IntersectionMatcher`, `AndNotMatcher` and `AndMaybeMatcher` built with
   `__new__` and `BiMatcher.__init__` alone (`_unstepped`: their constructors'
   `_find_first` / `_first_b` skipped), and `CompoundQuery._tree_matcher`;
@@ -50,14 +52,17 @@ Private Whoosh names relied on, by module:
   `iter_postings`, `cleanup`); fills `W3PostingsWriter`'s block buffer
   (`_ids`, `_weights`, `_values`, `_maxweight`, `_minlength`, `_maxlength`,
   `_blocklimit`, `_compression`) and calls its `_write_block`, through `fieldwriter._postwriter`.
+- columns: `VarBytesColumn.Reader`'s `_dbfile`, `_basepos`, `_lengths`;
+  `NumericColumn.Reader`'s `_dbfile`, `_basepos`, `_count`, `_doccount`,
+  `_typecode`, `_default`.
 - analysis: `CompositeAnalyzer.items`, the tokenizer's compiled `expression`,
   `StopFilter.renumber` and `Token`'s attributes. `MemoAnalyzer` is pickled into
   every index's table of contents under the name `indexer.analysis.MemoAnalyzer`
   (see `indexer/analysis.py`): that module path is part of the on-disk format.
 
 `facets` and `collecting` use only Whoosh's public reader and collector API and
-this package's `matcharrays`; the per-document reader's columns are read through
-`column_reader`.
+this package's `matcharrays` and `columns` (which reads the columns Whoosh's
+public `column_reader` opens).
 """
 
 from __future__ import annotations

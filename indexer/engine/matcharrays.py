@@ -58,7 +58,7 @@ from whoosh.matching import (
     WrappingMatcher,
 )
 from whoosh.matching.binary import BiMatcher
-from whoosh.query import And, AndMaybe, AndNot, Phrase, Term
+from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, Every, Phrase, Term
 from whoosh.scoring import BM25FScorer
 from whoosh.util import make_binary_tree
 
@@ -136,8 +136,9 @@ class _Evaluator:
             found = self.evaluate(m.a, within)
             excluded = self.evaluate(m.b, found.ids).ids
             return self._restrict(found, excluded, keep=False)
-        if kind is ConstantScoreWrapperMatcher:
-            found = self.evaluate(m.child, within)
+        if kind is ConstantScoreWrapperMatcher:  # a filter: its child's own scores are never read
+            found = _Evaluator(False, self.tick).evaluate(m.child, within) if self.scored else \
+                self.evaluate(m.child, within)
             scores = np.full(len(found), m._score, dtype=np.float64) if self.scored else None
             return Matches(found.ids, scores)
         if kind is FilterMatcher:
@@ -405,6 +406,34 @@ class _UnsteppedAndMaybe(AndMaybe):
                           self.b.matcher(searcher, context))
 
 
+class _UnsteppedConstantScore(ConstantScoreQuery):
+    def matcher(self, searcher, context=None):
+        """Its child's matches, each scored `score`, as `ConstantScoreQuery` scores them.
+
+        Whoosh's own steps the child through every match into a list as it is built
+        (`all_ids`): for a date range's year terms, 150,000 Python steps a search.
+        Its list then scores `score or 1.0` (`ListMatcher.weight` reads a score of
+        0 as "no weights given"), and so does this.
+        """
+        m = self.child.matcher(searcher, context)
+        return m if isinstance(m, NullMatcherClass) else ConstantScoreWrapperMatcher(m, self.score or 1.0)
+
+
+class _ArrayEvery(Every):
+    def matcher(self, searcher, context=None):
+        """Every live document of the segment, listed with numpy.
+
+        Whoosh's `Every` asks `is_deleted` once per document: half a second a
+        search at a million answers, for a member's page (filters and no words).
+        """
+        reader = searcher.reader()
+        ids = np.arange(reader.doc_count_all(), dtype=IDS)
+        if reader.has_deletions():
+            deleted = np.fromiter(reader._perdoc.deleted_docs(), dtype=IDS)
+            ids = ids[~np.isin(ids, deleted)]
+        return ListMatcher(ids, all_weights=self.boost)
+
+
 class _UnsteppedAndNot(AndNot):
     def matcher(self, searcher, context=None):  # as `AndNot.matcher`
         return _unstepped(AndNotMatcher, self.a.matcher(searcher, context),
@@ -426,6 +455,10 @@ def _unstepped_query(q):
         return _UnsteppedAndMaybe(_unstepped_query(q.a), _unstepped_query(q.b))
     if kind is AndNot:
         return _UnsteppedAndNot(_unstepped_query(q.a), _unstepped_query(q.b))
+    if kind is ConstantScoreQuery:
+        return _UnsteppedConstantScore(_unstepped_query(q.child), q.score)
+    if kind is Every and q.fieldname in (None, "", "*"):
+        return _ArrayEvery(boost=q.boost)
     return q
 
 
