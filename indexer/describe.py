@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from whoosh import query
 
-from .schema import DEFAULT_FIELDS, EXACT_FIELD, TEXT_FIELDS
+from .schema import DEFAULT_FIELDS, EXACT_FIELD, EXACT_WORDS_FIELD, TEXT_FIELDS
 
 
 def describe(node: query.Query) -> str:
@@ -57,7 +57,7 @@ def _describe_or_parts(children) -> list[str]:
 
 
 def _describe_leaf(leaf, bare: bool = False) -> str:
-    prefix = "" if bare or leaf.fieldname == EXACT_FIELD else f"{leaf.fieldname}:"
+    prefix = "" if bare or leaf.fieldname in (EXACT_FIELD, EXACT_WORDS_FIELD) else f"{leaf.fieldname}:"
     if isinstance(leaf, query.Phrase):
         return f'{prefix}"{" ".join(leaf.words)}"'
     if isinstance(leaf, query.Prefix):

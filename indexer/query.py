@@ -37,6 +37,7 @@ from .schema import (
     display_schema,
     english_analyzer,
     exact_analyzer,
+    exact_counts_field,
 )
 
 MAX_QUERY_CHARS = 256
@@ -202,9 +203,10 @@ class _ExactWordsPlugin(plugins.Plugin):
                 self.to_exact(parser, node)
             elif isinstance(node, plugins.PhrasePlugin.PhraseNode) and node.fieldname is None and self.spread:
                 group[i] = _phrase_everywhere(node, parser.schema)
-            elif (isinstance(node, (plugins.PhrasePlugin.PhraseNode, plugins.PrefixPlugin.PrefixNode))
-                  and node.fieldname is None):
+            elif isinstance(node, plugins.PhrasePlugin.PhraseNode) and node.fieldname is None:
                 node.set_fieldname(EXACT_FIELD)
+            elif isinstance(node, plugins.PrefixPlugin.PrefixNode) and node.fieldname is None:
+                node.set_fieldname(exact_counts_field(parser.schema))  # no positions needed
             elif (isinstance(node, plugins.PhrasePlugin.PhraseNode) and node.fieldname in parser.schema
                   and not parser.schema[node.fieldname].format.supports("positions")):
                 group[i] = _phrase_in_field(node)

@@ -195,7 +195,8 @@ class SearchIndex:
         sort = _sort_name(request.sort)
         # The ranking's clauses only reorder by score: a date sort needs none, and they
         # would still read postings (and positions) for every match.
-        ranked = self.ranking.ranked(user_query, request.q) if sort == "relevance" else user_query
+        ranked = (self.ranking.ranked(user_query, request.q, searcher.schema) if sort == "relevance"
+                  else user_query)
         found = self._collect(searcher, with_cached_filters(ranked, plan), plan, max(needed, CACHED_HITS),
                               sort, request.facets, key.today)
         suggestion = None

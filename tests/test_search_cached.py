@@ -31,7 +31,7 @@ from indexer.index import open_live_index, rebuild_index, update_index
 from indexer.query import bound_expansions, parse_user_query
 from indexer.ranking import RANKING
 from indexer.responses import response_types
-from indexer.schema import FACET_COLUMNS, answer_from_stored, group_key
+from indexer.schema import EXACT_FIELD, EXACT_WORDS_FIELD, FACET_COLUMNS, answer_from_stored, group_key
 from indexer.search import FACETS, SORTS, WEIGHTING, SearchIndex, SearchRequest
 from indexer.store import canonical_bytes, record_path
 
@@ -388,3 +388,24 @@ def test_the_collector_matches_whoosh_for_query_objects_on_a_large_index(large, 
     finally:
         stock_searcher.close()
         searcher.close()
+
+
+@pytest.mark.parametrize("fixture", ["corpus_index", "large"])
+def test_exact_words_scores_as_exact_on_every_segment(request, fixture):
+    """`exact_words` (no positions) holds `exact`'s words with the same counts and lengths, so stock
+    Whoosh scores every word, and every expansion of a prefix, the same in both, bit for bit,
+    over builds, updates (deleted documents) and several segments."""
+    index_dir = request.getfixturevalue(fixture)[1 if fixture == "corpus_index" else 0]
+    with open_live_index(index_dir).searcher(weighting=WEIGHTING) as searcher:
+        reader = searcher.reader()
+        assert len(reader.leaf_readers()) >= 2 and (reader.has_deletions() or fixture == "large")
+        assert not reader.schema[EXACT_WORDS_FIELD].format.supports("positions")
+        words = [w.decode() for w in reader.lexicon(EXACT_WORDS_FIELD)]
+        assert words == [w.decode() for w in reader.lexicon(EXACT_FIELD)]
+        compared = 0
+        for word in words[:: max(1, len(words) // 150)]:
+            in_exact, in_twin = (searcher.search(query.Term(field, word), limit=None)
+                                 for field in (EXACT_FIELD, EXACT_WORDS_FIELD))
+            assert [(h.docnum, h.score) for h in in_exact] == [(h.docnum, h.score) for h in in_twin], word
+            compared += len(in_exact)
+        assert compared > 500
