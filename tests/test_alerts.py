@@ -116,6 +116,15 @@ def test_a_search_alert_sends_only_after_confirmation_then_each_new_answer_once(
     assert site.send().sent == 0  # the watermark moved: nothing twice
 
 
+def test_a_rebuild_does_not_make_old_answers_new(site):
+    subscribe(site.client, "/search?q=apprentices", "rebuild@example.org")
+    site.confirm_last()
+    rebuild_index(site.data_dir, site.index_dir)  # each answer keeps its record's time, not the rebuild's
+    assert site.send().sent == 0
+    site.add_answers(made_record(1_900_020, "Apprentices: Pay", "Apprentices' pay rises.", TODAY))
+    assert site.send().sent == 1
+
+
 def test_a_digest_lists_fifty_answers_then_and_n_more(site):
     subscribe(site.client, "/search?q=zebrafish&house=Commons", "many@example.org")
     site.confirm_last()

@@ -79,6 +79,11 @@ def links_in(message: EmailMessage, path: str) -> list[str]:
 
 def log_line(message: EmailMessage) -> str:
     """One line of a mail log: to, subject, and the lines that carry links or passages."""
-    keys = [line.strip() for line in text_of(message).splitlines()
-            if line.strip().startswith(("*", "==", "...")) or "[" in line]
-    return f"to={message['To']} subject={message['Subject']!r} | " + " | ".join(keys)
+    keys = []
+    for line in map(str.strip, text_of(message).splitlines()):
+        if line.startswith(("*", "==", "...")) or "[" in line or "/answers/" in line:
+            keys.append(line)
+        elif "/alerts/confirm/" in line:
+            keys.append(line.split("/alerts/confirm/")[0] + "/alerts/confirm/<token>")
+    unsubscribe = "List-Unsubscribe: yes" if message["List-Unsubscribe"] else "no List-Unsubscribe"
+    return f"to={message['To']} subject={message['Subject']!r} ({unsubscribe}) | " + " | ".join(keys)
