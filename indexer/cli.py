@@ -167,6 +167,9 @@ def print_csv(index, request, limit: int) -> int:
 
 
 def cmd_serve(args, settings) -> int:
+    from .alerts.tokens import secret_key
+
+    secret_key(settings)  # WRANS_SECRET_KEY unset: generate it into var/ now, before any worker starts
     host = args.host or settings.host
     port = args.port or settings.port
     if args.workers > 0:
