@@ -82,7 +82,10 @@ class Refused(Exception):
 
 @bp.errorhandler(Refused)
 def _refused(exc: Refused):
-    return page(exc.title, exc.message, exc.status)
+    """A 4xx page; a form refused links back to the page it was sent from, to try again."""
+    referrer = request.referrer or ""
+    back = referrer if request.method == "POST" and referrer.startswith(request.host_url) else None
+    return page(exc.title, exc.message, exc.status, back_url=back)
 
 
 def check_form() -> None:
