@@ -116,6 +116,24 @@ def test_a_search_alert_sends_only_after_confirmation_then_each_new_answer_once(
     assert site.send().sent == 0  # the watermark moved: nothing twice
 
 
+def test_a_followed_question_is_sent_once_when_it_is_answered(site):
+    awaiting = made_record(1_900_030, "Otters: Rivers", "", None, tabled=TODAY - dt.timedelta(days=2))
+    site.add_answers(awaiting)
+    page = site.client.get("/answers/1900030").get_data(as_text=True)
+    assert "Email me when this changes" in page
+    subscribe(site.client, "/answers/1900030", "otters@example.org")
+    site.confirm_last()
+    site.add_answers(zebra(1_900_031))  # another answer changing: not this alert's business
+    assert site.send().sent == 0
+    site.add_answers(made_record(1_900_030, "Otters: Rivers", "Otters are back in every river.", TODAY,
+                                 tabled=TODAY - dt.timedelta(days=2)))
+    assert site.send().sent == 1
+    text = text_of(site.sink.messages[-1])
+    assert "Your question has changed" in text and "https://wrans.test/answers/1900030" in text
+    assert "Otters are back in every river." in text and "(answered)" in text
+    assert site.send().sent == 0
+
+
 def test_a_rebuild_does_not_make_old_answers_new(site):
     subscribe(site.client, "/search?q=apprentices", "rebuild@example.org")
     site.confirm_last()
