@@ -94,6 +94,14 @@ def test_without_smtp_there_are_no_forms_and_send_says_so_in_one_line(client, mo
         "alerts: mail is not configured (set WRANS_SMTP_HOST); nothing sent"]
 
 
+@pytest.mark.parametrize(("host", "flag", "sends"), [
+    ("", "", False), ("", "1", False), ("mail.example.org", "", True), ("mail.example.org", "0", False),
+    ("mail.example.org", "1", True)])
+def test_update_sends_alerts_when_mail_is_set_unless_told_not_to(host, flag, sends):
+    settings = load_settings(smtp_host=host, alerts_after_update=flag)
+    assert settings.sends_after_update is sends
+
+
 def test_a_search_alert_sends_only_after_confirmation_then_each_new_answer_once(site):
     response = subscribe(site.client, "/search?q=zebrafish", "reader@example.org")
     assert response.status_code == 200 and "Check your inbox" in response.get_data(as_text=True)

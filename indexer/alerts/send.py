@@ -34,6 +34,7 @@ from .tokens import Tokens, secret_key
 log = logging.getLogger("wrans.alerts")
 
 MAX_PER_ALERT = 50
+PROGRESS_EVERY = 1000  # addresses between progress lines on stderr
 QUESTION_PASSAGE = 400  # characters of a followed question's answer shown in the digest
 MAX_FAILURES_IN_A_ROW = 3  # the server is down or refusing us: stop, the next run retries
 EPOCH = dt.datetime(1970, 1, 1)
@@ -86,8 +87,11 @@ def _send_locked(settings, index: SearchIndex) -> SendReport:
             return report
         digests = Digests(index, Links(settings.site_url, Tokens(secret_key(settings))), until)
         with Mailer(settings) as mailer:
-            for email, alerts in grouped.items():
+            for done, (email, alerts) in enumerate(grouped.items(), start=1):
                 _send_one(db, mailer, digests, settings, email, alerts, report)
+                if done % PROGRESS_EVERY == 0:
+                    log.info("alerts: %d of %d addresses done, %d digests sent",
+                             done, len(grouped), report.sent)
         report.searches = digests.searches
     report.seconds = time.monotonic() - started
     return report
