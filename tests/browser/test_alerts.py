@@ -23,6 +23,7 @@ from tests.support.smtp_sink import SmtpSink, links_in, log_line, text_of
 
 from .conftest import DESKTOP, PHONE, free_port, new_page, wait_until_ready
 from .test_first_sight import CONTRAST_JS
+from .test_layout import BLOCKING, run_axe
 
 pytestmark = pytest.mark.browser
 
@@ -141,7 +142,7 @@ def test_follow_a_search_and_a_question_by_email_then_unsubscribe(browser, world
 
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 @pytest.mark.parametrize("path", ["/search?q=zebrafish", f"/answers/{FOLLOWED}"])
-def test_the_alert_form_is_labelled_readable_and_inside_the_page(browser, world, size, path):
+def test_the_alert_form_is_labelled_readable_and_inside_the_page(browser, world, axe_source, size, path):
     page = new_page(browser, world.url, viewport=size)
     page.goto(path)
     form = page.locator("form.alert-form")
@@ -154,4 +155,6 @@ def test_the_alert_form_is_labelled_readable_and_inside_the_page(browser, world,
         assert box["x"] >= 0 and box["x"] + box["width"] <= width
     found = [c for c in page.evaluate(CONTRAST_JS) if '"Email me' in c["what"]]
     assert found and all(c["ratio"] >= c["min"] for c in found), found
+    violations = run_axe(page, axe_source)
+    assert [v for v in violations if v["impact"] in BLOCKING] == [], violations
     page.context.close()
