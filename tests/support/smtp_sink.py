@@ -79,9 +79,10 @@ def links_in(message: EmailMessage, path: str) -> list[str]:
 
 def log_line(message: EmailMessage) -> str:
     """One line of a mail log: to, subject, and the lines that carry links or passages."""
-    keys = []
+    keys, in_item = [], False
     for line in map(str.strip, text_of(message).splitlines()):
-        if line.startswith(("*", "==", "...")) or "[" in line or "/answers/" in line:
+        in_item = (in_item or line.startswith("*")) and "/answers/" not in line
+        if line and (in_item or line.startswith(("==", "...")) or "/answers/" in line):
             keys.append(line)
         elif "/alerts/confirm/" in line:
             keys.append(line.split("/alerts/confirm/")[0] + "/alerts/confirm/<token>")
