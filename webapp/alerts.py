@@ -26,6 +26,7 @@ from indexer.errors import BadParameter, MailError
 
 from .params import search_request_from_args
 from .refine import SEARCH_PARAMS
+from .views import get_answer_or_404
 
 bp = Blueprint("alerts", __name__)
 log = logging.getLogger(__name__)
@@ -154,8 +155,6 @@ def _address() -> str:
 def _target() -> tuple[str, str, str]:
     """(kind, stored target, label) of the alert the form asks for."""
     if request.form.get("kind") == "question":
-        from .views import get_answer_or_404
-
         raw = request.form.get("question_id", "")
         answer = get_answer_or_404(int(raw)) if raw.isdecimal() and len(raw) < 12 else abort(404)
         if answer.is_withdrawn:
