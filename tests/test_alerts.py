@@ -189,8 +189,11 @@ def test_manage_deletes_one_alert_then_all_and_forgets_the_address(site):
     for url in ("/search?q=zebrafish", "/answers/1679416"):
         subscribe(site.client, url, "manage@example.org")
         site.confirm_last()
-    manage = path_of(Tokens(SECRET) and _manage_url(site, "manage@example.org"))
-    page = site.client.get(manage).get_data(as_text=True)
+    manage = path_of(_manage_url(site, "manage@example.org"))
+    response = site.client.get(manage)
+    private = (response.headers["Cache-Control"], response.headers["Referrer-Policy"])
+    assert private == ("no-store", "no-referrer")
+    page = response.get_data(as_text=True)
     assert "Zebrafish" not in page and "zebrafish" in page and "Apprentices" in page
     first = _forms(page)[0]
     assert site.client.post(manage, data=MultiDict(first)).status_code == 200

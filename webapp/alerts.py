@@ -81,6 +81,15 @@ class Refused(Exception):
         self.status, self.title, self.message = status, title, message
 
 
+@bp.after_request
+def _private(response):
+    """These pages show an address or carry a token in their URL: no cache, no search engine, no Referer."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @bp.errorhandler(Refused)
 def _refused(exc: Refused):
     """A 4xx page; a form refused links back to the page it was sent from, to try again."""
