@@ -77,6 +77,11 @@ def render_run(run: dict) -> str:
         warm = f"{t['warm_ms']['p50']:.0f} / {t['warm_ms']['p95']:.0f} ms"
         lines.append(f"| /api/timeliness computation, warm p50 / p95 (first call, cold) | "
                      f"{warm} ({t['cold_ms']:,.0f} ms) | | |")
+    if "alerts" in run:  # `wrans alerts send` after the update (bench/alerts.py)
+        g, u = run["alerts"]["grouped"], run["alerts"]["ungrouped"]
+        lines.append(f"| `wrans alerts send`, {run['alerts']['alerts']:,} alerts ({g['digests']:,} digests; "
+                     f"each search once / once per alert) | {g['seconds']:,.0f} s / "
+                     f"{u['seconds']:,.0f} s | | |")
     a, b = sw["rss_mb"].get("VmHWM"), sf["rss_mb"].get("VmHWM")
     lines.append(f"| search process RSS after the mix (VmHWM) | {a} MB | {b} MB | {_x(a, b)} |")
     lines.append(f"| refused or timed-out queries | {sw['error_count']} {sw['errors'] or ''} | "

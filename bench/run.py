@@ -243,6 +243,12 @@ def _reference_module(engine: str):
     return tantivy_engine
 
 
+def child_alerts(index_dir: str, mix_file: str, watermark_us: str) -> dict:
+    from bench.alerts import measure
+
+    return measure(index_dir, mix_file, watermark_us)
+
+
 def child_connections(data_dir: str, index_dir: str, build_cpu_s: str) -> dict:
     from bench.connections import measure
 
@@ -255,7 +261,7 @@ CHILDREN = {"build-whoosh": child_build_whoosh, "build-fts5": child_build_fts5,
             "update-whoosh": child_update_whoosh, "update-fts5": child_update_fts5,
             "timeliness": child_timeliness,
             "build-reference": child_build_reference, "search-reference": child_search_reference,
-            "connections": child_connections}
+            "connections": child_connections, "alerts": child_alerts}
 
 
 # ---------------------------------------------------------------- web load
@@ -494,10 +500,13 @@ def run(size: int, seed: int, workers: int, clients: int, web_seconds: float, jo
     journal.append(data_dir, [corpus.FIRST_ID + i for i in update_indices(size, seed)])  # as the store does
     paths_file = WORK / "update-paths.json"
     paths_file.write_text(json.dumps([str(p) for p in paths]))
+    before_update_us = time.time_ns() // 1000
     out["update_whoosh"] = run_child("update-whoosh", str(data_dir), str(index_dir))
     out["update_whoosh_unchanged"] = run_child("update-whoosh", str(data_dir), str(index_dir))
     out["update_targets"] = update_targets(out)
     out["update_fts5"] = run_child("update-fts5", str(db), str(paths_file))
+    log("email alerts: `wrans alerts send` for 10,000 alerts after that update, into a local SMTP sink")
+    out["alerts"] = run_child("alerts", str(index_dir), str(mix_file), str(before_update_us))
     if web_seconds > 0:
         log(f"web: {workers} gunicorn workers, {clients} clients, {web_seconds:.0f} s")
         out["web"] = measure_web(data_dir, index_dir, mix, workers, clients, web_seconds,

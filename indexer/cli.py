@@ -14,7 +14,7 @@ import logging
 import re
 import sys
 
-from .errors import BadParameter, WransError
+from .errors import BadParameter, IndexBusy, WransError
 from .settings import load_settings
 
 log = logging.getLogger("wrans")
@@ -104,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="log progress even without a terminal (under cron)")
     update.set_defaults(run=cmd_update)
 
+    alerts = commands.add_parser("alerts", help="email alerts: `wrans alerts send` sends the due digests")
+    alert_commands = alerts.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
+    send = alert_commands.add_parser(
+        "send", help="email each address what its confirmed alerts matched since the last digest",
+        description="One digest per address of the answers each alert matched since its watermark. "
+                    "Prints one summary line; says so and exits 0 when mail is not configured.")
+    send.set_defaults(run=cmd_alerts_send)
+
     stats = commands.add_parser("stats", help="print index statistics as JSON")
     stats.add_argument("--references", action="store_true",
                        help="also count cross-references in answer texts, resolved and unresolved (reads "
@@ -159,6 +167,9 @@ def print_csv(index, request, limit: int) -> int:
 
 
 def cmd_serve(args, settings) -> int:
+    from .alerts.tokens import secret_key
+
+    secret_key(settings)  # WRANS_SECRET_KEY unset: generate it into var/ now, before any worker starts
     host = args.host or settings.host
     port = args.port or settings.port
     if args.workers > 0:
@@ -192,6 +203,23 @@ def cmd_update(args, settings) -> int:
     print(report.line())
     for failure in report.scrape.failures:
         log.warning("not fetched (tried again next run): %s", failure)
+    if settings.sends_after_update:  # the crontab line stays one line (WRANS_ALERTS_AFTER_UPDATE)
+        from .alerts.send import send_alerts
+
+        try:
+            print(send_alerts(settings).line())
+        except IndexBusy as exc:  # the last run's send is still going: it will send these too
+            log.warning("%s; this update sends no alerts", exc)
+    return 0
+
+
+def cmd_alerts_send(args, settings) -> int:
+    if not settings.mail_configured:
+        print("alerts: mail is not configured (set WRANS_SMTP_HOST); nothing sent")
+        return 0
+    from .alerts.send import send_alerts
+
+    print(send_alerts(settings).line())
     return 0
 
 

@@ -16,6 +16,7 @@
     │   │   └── SearchTimedOut  ran past the time limit: 503, it may pass when less busy
     │   └── BadParameter        a filter, page or sort value that makes no sense
     ├── Overloaded              this process already runs its most searches at once: 503
+    ├── MailError               the SMTP server could not be reached or refused a message
     └── WhooshVersionError      the installed Whoosh is not the one `indexer.engine` is written for
 
 Each class carries `status`, the HTTP status the web app answers with; the 503s
@@ -98,6 +99,12 @@ class Overloaded(WransError):
 
     status = 503
     retry_after = 5
+
+
+class MailError(WransError):
+    """The SMTP server could not be reached, or refused a message: 503, try again later."""
+
+    status = 503
 
 
 class WhooshVersionError(WransError):

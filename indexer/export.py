@@ -54,6 +54,15 @@ def newest_answers(index: SearchIndex, request: SearchRequest, count: int = FEED
     return export_answers(index, feed_request(request), count)
 
 
+def changed_hits(index: SearchIndex, request: SearchRequest, after, until, count: int) -> tuple[int, list]:
+    """The newest `count` matches of `request` the index wrote after `after`, up to `until`.
+
+    The feed's request (newest first, dated answers only) narrowed to what changed,
+    with passages: what an email alert sends.
+    """
+    return index.iter_hits(replace(feed_request(request), changed_between=(after, until)), count)
+
+
 def feed_request(request: SearchRequest) -> SearchRequest:
     """`request` sorted newest first, over answers with a date answered only.
 

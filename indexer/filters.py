@@ -25,7 +25,15 @@ from whoosh import query
 from .departments import DEPARTMENT_ACRONYMS, fold, names_for_acronym, predecessor_names
 from .normalize import department_from_name
 from .responses import response_key
-from .schema import ATTACHMENTS_FIELD, DATED_FIELD, DUE_COLUMN, FACET_COLUMNS, FILTER_FIELDS, YEAR_FIELDS
+from .schema import (
+    ATTACHMENTS_FIELD,
+    CHANGED_COLUMN,
+    DATED_FIELD,
+    DUE_COLUMN,
+    FACET_COLUMNS,
+    FILTER_FIELDS,
+    YEAR_FIELDS,
+)
 
 FIRST_YEAR = 1900  # an open "from" starts here; older answers would need an earlier year
 STATUSES = ("answered", "holding", "corrected", "withdrawn", "namedday", "unanswered", "awaiting",
@@ -133,6 +141,9 @@ def plan_filters(request, value_index) -> FilterPlan:
         plan.clauses.append(query.Term(ATTACHMENTS_FIELD, request.has_attachments))
     if request.dated_only:  # one term, where an open date range would OR a term per year
         plan.clauses.append(query.Term(DATED_FIELD, "1"))
+    if getattr(request, "changed_between", None):  # alerts: what updates wrote since the watermark
+        after, until = request.changed_between
+        plan.clauses.append(query.DateRange(CHANGED_COLUMN, after, until, startexcl=True))
     for date_field, start, end in date_filters(request):
         plan.clauses.append(year_clause(YEAR_FIELDS[date_field], start, end))
         plan.date_checks.append((date_field, start_of(start), end_of(end)))

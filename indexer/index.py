@@ -24,6 +24,7 @@ import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -34,7 +35,14 @@ from .engine import building, updating
 from .errors import StoreError
 from .live import LIVE, STATE, index_exists, live_build, open_live_index, read_index_state
 from .normalize import answer_from_record
-from .schema import ID_FIELD, STATUS_FIELD, answer_from_stored, build_schema, document_from_answer
+from .schema import (
+    CHANGED_COLUMN,
+    ID_FIELD,
+    STATUS_FIELD,
+    answer_from_stored,
+    build_schema,
+    document_from_answer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +181,8 @@ def _upsert(index_dir: Path, plan: _Plan, report: IndexReport) -> None:
             if plan.stored_ids is not None:
                 removals |= {i.decode() for i in searcher.lexicon(ID_FIELD)} - plan.stored_ids
             added = set()
-            for doc in updating.prepare_documents(plan.paths, _document_from_path, writer.schema,
+            written = partial(_document_from_path, changed=utc_now())
+            for doc in updating.prepare_documents(plan.paths, written, writer.schema,
                                                   building.default_procs()):
                 if doc is not None:
                     doc_id = doc.fields[ID_FIELD]
@@ -244,18 +253,22 @@ def _write_state(index_dir: Path, watermark_ns: int, documents: int, **extra) ->
     store.write_state(Path(index_dir), STATE, state)
 
 
-def _document_from_path(path: Path) -> dict | None:
+def _document_from_path(path: Path, changed: dt.datetime | None = None) -> dict | None:
     """Load, normalise and convert one record; log and skip what cannot be read.
 
     Records come from outside, so any failure of one (deep nesting, numbers out
     of range, text the index cannot write) skips that record, never the run.
+    `changed` is the update's time; a rebuild passes none and keeps the record's
+    mtime, so a rebuild does not make every answer new to the email alerts.
     """
     try:
         answer = answer_from_record(store.read_record(path))
         if answer.id != store.question_id_from_path(path):
             # An incremental run keeps only ids that name a file: it would drop this one again.
             raise ValueError(f"holds question {answer.id}, not the one its file is named for")
-        return _writable(document_from_answer(answer))
+        doc = document_from_answer(answer)
+        doc[CHANGED_COLUMN] = changed or min(_utc_from_ns(_mtime_ns(path)), utc_now())
+        return _writable(doc)
     except StoreError as exc:  # not JSON, not UTF-8, not a file: the message names it
         log.warning("skipped %s", exc)
     except Exception as exc:  # whatever else is wrong with one record, the run goes on
@@ -269,6 +282,15 @@ def _writable(doc: dict) -> dict:
         if isinstance(value, str):
             value.encode("utf-8")  # a lone surrogate would fail inside the writer, mid-run
     return doc
+
+
+def utc_now() -> dt.datetime:
+    """Now in UTC, naive (Whoosh's dates are naive): the time an update writes into `changed`."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _utc_from_ns(ns: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ns / 1e9, dt.UTC).replace(tzinfo=None)
 
 
 def _mtime_ns(path: Path) -> int:

@@ -22,10 +22,13 @@ LOCK_NAME = "wrans.lock"
 
 
 @contextmanager
-def run_lock(state_dir: Path, what: str):
-    """Hold the run lock for the duration of the block, or raise IndexBusy at once."""
+def run_lock(state_dir: Path, what: str, name: str = LOCK_NAME):
+    """Hold the run lock for the duration of the block, or raise IndexBusy at once.
+
+    `name` picks another lock file (`wrans alerts send` has its own beside its database).
+    """
     Path(state_dir).mkdir(parents=True, exist_ok=True)
-    path = Path(state_dir) / LOCK_NAME
+    path = Path(state_dir) / name
     lock = FileLock(str(path), timeout=0, thread_local=False)
     try:
         lock.acquire()

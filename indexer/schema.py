@@ -86,6 +86,10 @@ PROFILE_COLUMNS = {"month": MONTH_COLUMN, "asker_key": "asker_key"}
 # Facets counted from a multi-valued field's postings, not a one-value column.
 TAG_FACETS = {"response": RESPONSE_FIELD}
 DATED_FIELD = "dated"  # "1" when the answer has a date answered: feeds filter on it with one term
+# When the answer last changed as the index sees it (UTC, microseconds): the time an update
+# wrote it, or in a full rebuild its record file's mtime, so a rebuild does not make every
+# answer "new". Email alerts send what changed since their watermark (indexer/alerts).
+CHANGED_COLUMN = "changed"
 
 
 # Words split at dots, slashes and underscores ("www.gov.uk" is three words, as in
@@ -142,6 +146,7 @@ def build_schema() -> fields.Schema:
         asker_key=fields.ID(sortable=True),
         answerer_key=fields.ID(),
         corrector_key=fields.ID(),
+        changed=fields.DATETIME(stored=True, sortable=True),
     )
 
 

@@ -48,6 +48,7 @@ from .records import Answer
 from .references import REF, Connections, answer_references, find_connections
 from .related import ranked_related
 from .schema import (
+    CHANGED_COLUMN,
     CITES_FIELD,
     FACET_COLUMNS,
     FILTER_FIELDS,
@@ -97,6 +98,9 @@ class SearchRequest:
     # The facets to count (names of FACETS): fewer is less work, () none (`/api/search?facets=`).
     facets: tuple[str, ...] = FACETS
     predecessors: bool = False  # a department filter also keeps the departments it was merged or split from
+    # (after, until): only answers the index wrote after the first moment and not after the second
+    # (UTC, naive): what an email alert sends. Not a URL parameter.
+    changed_between: tuple[dt.datetime, dt.datetime] | None = None
 
     def with_page(self, page: int) -> SearchRequest:
         return replace(self, page=page)
@@ -310,6 +314,29 @@ class SearchIndex:
                               _sort_name(request.sort), (), request_today(request))
         docnums = found.docnums[:max(0, limit)]
         return found.total, (answer_from_stored(searcher.stored_fields(d)) for d in docnums)
+
+    def iter_hits(self, request: SearchRequest, limit: int) -> tuple[int, list[Hit]]:
+        """Like `iter_answers`, with each answer's passages: the total and up to `limit` hits."""
+        searcher = self._searcher()
+        _parsed, user_query, plan = self._prepared(searcher, request)
+        found = self._collect(searcher, with_cached_filters(user_query, plan), plan, max(1, limit),
+                              _sort_name(request.sort), (), request_today(request))
+        words = highlight_words(user_query, self._analyzer)
+        return found.total, [self._hit(searcher, d, None, words) for d in found.docnums[:max(0, limit)]]
+
+    def changed_answer(self, question_id: int, after: dt.datetime, until: dt.datetime) -> Answer | None:
+        """The answer `question_id` if the index wrote it after `after` and not after `until`."""
+        stored = self._searcher().document(id=str(question_id))
+        changed = stored.get(CHANGED_COLUMN) if stored else None
+        return answer_from_stored(stored) if changed and after < changed <= until else None
+
+    def latest_change(self) -> dt.datetime | None:
+        """The latest `changed` time this searcher sees: where an alert's watermark moves to."""
+        searcher = self._searcher()
+        if CHANGED_COLUMN not in searcher.schema:
+            return None
+        found = searcher.search(query.Every(), sortedby=CHANGED_COLUMN, reverse=True, limit=1)
+        return found[0].get(CHANGED_COLUMN) if found else None
 
     def filter_values(self, name: str) -> list[str]:
         """Every value the index holds for filter `name` (e.g. "dept"), for suggestions."""

@@ -64,6 +64,26 @@ SETTINGS: tuple[Setting, ...] = (
             "Seconds a request waits for a free search slot before that 503."),
     Setting("host", "WRANS_HOST", "127.0.0.1", "Address `wrans serve` listens on."),
     Setting("port", "PORT", "5000", "Port `wrans serve` and `make run` listen on."),
+    Setting("smtp_host", "WRANS_SMTP_HOST", "",
+            "SMTP server email alerts are sent through; unset: no alert forms, no mail."),
+    Setting("smtp_port", "WRANS_SMTP_PORT", "587", "Port of the SMTP server."),
+    Setting("smtp_user", "WRANS_SMTP_USER", "",
+            "User name to log in to the SMTP server with (unset: no login)."),
+    Setting("smtp_password", "WRANS_SMTP_PASSWORD", "", "Password for WRANS_SMTP_USER."),
+    Setting("smtp_starttls", "WRANS_SMTP_STARTTLS", "1",
+            "1: switch the SMTP connection to TLS with STARTTLS before logging in; 0: plain."),
+    Setting("mail_from", "WRANS_MAIL_FROM", "",
+            "From address of alert emails (default alerts@ the host of WRANS_SITE_URL)."),
+    Setting("site_url", "WRANS_SITE_URL", "http://127.0.0.1:5000",
+            "The site's public base URL, used in every link in an email."),
+    Setting("alerts_after_update", "WRANS_ALERTS_AFTER_UPDATE", "",
+            "1: `wrans update` sends the alerts at its end; 0: it does not (default 1 when "
+            "WRANS_SMTP_HOST is set)."),
+    Setting("alerts_db", "WRANS_ALERTS_DB", str(REPO_ROOT / "var" / "alerts.sqlite3"),
+            "SQLite database of email alert subscriptions (back it up by copying, see the README)."),
+    Setting("secret_key", "WRANS_SECRET_KEY", "",
+            "Secret that signs alert links and form tokens; unset: one is generated into "
+            "secret_key beside WRANS_ALERTS_DB."),
 )
 
 
@@ -89,6 +109,26 @@ class Settings:
     search_queue_seconds: float
     host: str
     port: int
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str
+    smtp_starttls: str
+    mail_from: str
+    site_url: str
+    alerts_after_update: str
+    alerts_db: Path
+    secret_key: str
+
+    @property
+    def mail_configured(self) -> bool:
+        return bool(self.smtp_host.strip())
+
+    @property
+    def sends_after_update(self) -> bool:
+        """`wrans update` sends alerts at its end: WRANS_ALERTS_AFTER_UPDATE, default on with SMTP."""
+        flag = self.alerts_after_update.strip()
+        return self.mail_configured and (flag or "1") not in ("0", "no", "false", "off")
 
 
 def load_settings(**overrides) -> Settings:

@@ -173,3 +173,16 @@ def test_connection_measurements_run_on_a_small_corpus(bench_corpus, tmp_path):
     assert out["member"] and out["department"]
     assert out["member_page"]["warm_median_ms"] > 0 and out["department_page"]["cold_ms"] > 0
     assert out["references"]["records"] == SIZE and 0 < out["references"]["share_of_build"] < 1
+
+
+def test_the_alerts_bench_sends_every_digest_grouped_and_ungrouped(bench_corpus, tmp_path):
+    from bench.alerts import measure
+
+    data_dir, _ = bench_corpus
+    rebuild_index(data_dir, tmp_path / "index", procs=1)
+    mix = tmp_path / "mix.json"
+    mix.write_text(json.dumps([{"q": "department"}, {"q": "support"}]))
+    out = measure(str(tmp_path / "index"), str(mix), None, "40", "100")
+    assert out["grouped"]["received"] == out["grouped"]["digests"] > 0
+    assert out["ungrouped"]["received"] == out["grouped"]["received"]
+    assert out["grouped"]["searches"] < out["ungrouped"]["searches"]

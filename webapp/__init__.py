@@ -33,7 +33,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["INDEX_DIR"], float(app.config["SEARCH_TIME_LIMIT"])
     )
 
+    if settings.mail_configured:  # without SMTP there are no alert forms (alerts.py answers 404)
+        from .alerts import Alerts
+
+        app.extensions["wrans_alerts"] = Alerts.from_settings(settings)
+
     from . import (
+        alerts,
         alternates,
         api,
         assets,
@@ -52,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(feeds.bp)
     app.register_blueprint(timeliness.bp)
     app.register_blueprint(people.bp)
+    alerts.register(app)
     alternates.register(app)
     errors.register(app)
     transfer.register(app)  # before overload: a 304 takes no search slot
