@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,9 +58,16 @@ def wait_until_ready(process: subprocess.Popen, url: str, stderr_path: Path) -> 
 @pytest.fixture(scope="session")
 def server_url(sample_index_dir, tmp_path_factory) -> str:
     """Base URL of `wrans serve` running as its own process over the sample index."""
+    with serving(sample_index_dir, tmp_path_factory.mktemp("server")) as url:
+        yield url
+
+
+@contextmanager
+def serving(index_dir: Path, tmp: Path, **env):
+    """`wrans serve` over `index_dir` with extra settings `env`; yields its base URL."""
     port = free_port()
-    stderr_path = tmp_path_factory.mktemp("server") / "stderr.log"
-    env = {**os.environ, "WRANS_INDEX_DIR": str(sample_index_dir), "WRANS_HOST": "127.0.0.1"}
+    stderr_path = tmp / "stderr.log"
+    env = {**os.environ, "WRANS_INDEX_DIR": str(index_dir), "WRANS_HOST": "127.0.0.1", **env}
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "indexer.cli", "serve", "--port", str(port)],

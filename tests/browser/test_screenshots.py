@@ -1,4 +1,5 @@
-"""Screenshots of the home, results (plain, filtered), answer and timeliness pages, desktop and phone.
+"""Screenshots of the home, results (plain, filtered), answer, timeliness, member and department
+pages and the email-alert form, desktop and phone.
 
 `make screenshots` sets WRANS_SCREENSHOTS_DIR=docs/screenshots to refresh the README's
 pictures; otherwise they go to a temp dir, so every run still renders the pages.
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import DESKTOP, new_page
+from .conftest import DESKTOP, new_page, serving
 
 pytestmark = pytest.mark.browser
 
@@ -79,13 +80,37 @@ SCENES = {"home": open_home, "results": open_results, "results-filtered": open_f
           "department": open_department}
 
 
+@pytest.fixture(scope="module")
+def mail_server_url(sample_index_dir, tmp_path_factory) -> str:
+    """The site as an operator with mail set up serves it: alert forms shown (nothing is sent)."""
+    tmp = tmp_path_factory.mktemp("mail-server")
+    with serving(sample_index_dir, tmp, WRANS_SMTP_HOST="127.0.0.1", WRANS_SMTP_PORT="9",
+                 WRANS_ALERTS_DB=str(tmp / "alerts.sqlite3"), WRANS_SECRET_KEY="screenshots") as url:
+        yield url
+
+
+def open_alert_form(page):
+    page.goto("/search?q=Sudan")
+    form = page.get_by_label("Email me new answers to this search")
+    form.scroll_into_view_if_needed()
+    expect(form).to_be_in_viewport()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZES)
+def test_alert_form_screenshot(browser, mail_server_url, shots_dir, size):
+    _shoot(browser, mail_server_url, shots_dir / f"alert-form-{size}.png", open_alert_form, size)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=SIZES)
 @pytest.mark.parametrize("scene", SCENES, ids=SCENES)
 def test_screenshot(browser, server_url, shots_dir, scene, size):
-    page = new_page(browser, server_url, viewport=SIZES[size])
+    _shoot(browser, server_url, shots_dir / f"{scene}-{size}.png", SCENES[scene], size)
+
+
+def _shoot(browser, url: str, path: Path, scene, size: str) -> None:
+    page = new_page(browser, url, viewport=SIZES[size])
     try:
-        SCENES[scene](page)
-        path = shots_dir / f"{scene}-{size}.png"
+        scene(page)
         page.screenshot(path=path, animations="disabled", caret="hide")
     finally:
         page.context.close()
