@@ -304,3 +304,16 @@ def _alert_rows(site) -> list[tuple]:
 
 def _addresses(site) -> list[str]:
     return sorted({row[0] for row in _alert_rows(site)})
+
+
+@pytest.mark.parametrize(("site_url", "warned"), [("http://wrans.example.org", True),
+                                                  ("https://wrans.example.org", False),
+                                                  ("http://127.0.0.1:5000", False)])
+def test_a_public_site_url_without_https_is_named_in_a_warning(site_url, warned):
+    """One-click unsubscribe (RFC 8058) needs an https URL: a public http one is reported."""
+    from indexer.alerts.links import plain_http_warning
+
+    warning = plain_http_warning(site_url)
+    assert (warning is not None) == warned
+    if warned:
+        assert site_url in warning and "https" in warning

@@ -6,9 +6,24 @@ far from the request that caused it, so every link is absolute.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from .tokens import Tokens
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def plain_http_warning(site_url: str) -> str | None:
+    """Why `site_url` is wrong for mail sent to people, or None.
+
+    RFC 8058's one-click unsubscribe is an HTTPS URL; mail clients ignore others.
+    A local address (tests, `make run`) is left alone.
+    """
+    parts = urlsplit(site_url)
+    if parts.scheme == "https" or parts.hostname in LOCAL_HOSTS:
+        return None
+    return (f"WRANS_SITE_URL is {site_url}: mail clients offer one-click unsubscribe only for an "
+            "https address; set it to the site's public https URL")
 
 
 class Links:

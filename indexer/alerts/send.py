@@ -25,7 +25,7 @@ from ..lock import run_lock
 from ..search import SearchIndex
 from ..timing import status_on
 from . import store
-from .links import Links
+from .links import Links, plain_http_warning
 from .mail import Item, Section, digest_message
 from .smtp import Mailer, mail_from
 from .targets import search_target_from_json
@@ -85,6 +85,8 @@ def _send_locked(settings, index: SearchIndex) -> SendReport:
         report.addresses, report.alerts = len(grouped), sum(map(len, grouped.values()))
         if until is None:  # an empty index, or one built before `changed`: nothing to send yet
             return report
+        if warning := plain_http_warning(settings.site_url):
+            log.warning(warning)
         digests = Digests(index, Links(settings.site_url, Tokens(secret_key(settings))), until)
         with Mailer(settings) as mailer:
             for done, (email, alerts) in enumerate(grouped.items(), start=1):
