@@ -36,7 +36,7 @@ from .responses import response_types
 # The one table of index field names, by the role each plays.
 ID_FIELD = "id"  # the question id, the key updates delete by (index.py)
 STATUS_FIELD = "status"  # one tag per status an answer has (`status_tags`)
-EXACT_FIELD = "exact"  # heading, question and answer unstemmed, with positions: phrases, prefixes
+EXACT_FIELD = "exact"  # heading, question and answer unstemmed, with positions: phrases, proximity
 # The same words and counts without positions, for what reads only counts: the ranking's
 # `words` clause and `word*`. Decoding a block of `exact` (positions included) cost six
 # times as much; at 1M answers that clause tripled a two-word search. Same lengths, so

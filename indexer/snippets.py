@@ -131,10 +131,10 @@ def _earliest_first(fragment) -> tuple:
     return highlight.BasicFragmentScorer()(fragment), -fragment.startchar
 
 
-def opening(text: str) -> str:
-    """The first ~300 characters of `text`, escaped, cut at a word."""
+def opening(text: str, chars: int = SNIPPET_CHARS) -> str:
+    """The first ~`chars` characters of `text`, escaped, cut at a word."""
     text = " ".join(text.split())
-    cut = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …" if len(text) > SNIPPET_CHARS else text
+    cut = text[:chars].rsplit(" ", 1)[0] + " …" if len(text) > chars else text
     return escape(cut)
 
 

@@ -16,13 +16,13 @@ import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 
 from ..errors import IndexBusy, MailError, QueryError
 from ..export import changed_hits
 from ..lock import run_lock
 from ..search import SearchIndex
+from ..snippets import opening
 from ..timing import status_on
 from . import store
 from .links import Links, plain_http_warning
@@ -138,8 +138,7 @@ class Digests:
             answer = self.index.changed_answer(int(alert.target), after, self.until)
             if answer is None:
                 return None
-            opening = answer.answer_text[:QUESTION_PASSAGE]
-            passages = [escape(opening + ("…" if len(answer.answer_text) > QUESTION_PASSAGE else ""))]
+            passages = [opening(answer.answer_text, QUESTION_PASSAGE)]
             return Section(f"Your question has changed: {alert.label}", [self._item(answer, passages)],
                            unsubscribe)
         found = self._changed(alert, after)

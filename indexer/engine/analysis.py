@@ -26,18 +26,15 @@ class MemoAnalyzer(CompositeAnalyzer):
         stops = [item for item in self.items if isinstance(item, StopFilter)]
         self._renumber = any(stop.renumber for stop in stops)
         self._memo = {}
-        self._last = (None, None)  # (text, its term positions): a field and its twin share one text
 
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_memo"] = {}  # the schema is pickled into every TOC: leave the memo out
-        state["_last"] = (None, None)
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
         self.__dict__.setdefault("_memo", {})
-        self.__dict__.setdefault("_last", (None, None))
 
     def __call__(self, value, no_morph=False, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
@@ -65,12 +62,7 @@ class MemoAnalyzer(CompositeAnalyzer):
         The same terms and positions as `_index_tokens` with positions on, gathered
         per term in first-seen order (what Whoosh's formats gather from the tokens),
         for a build writer that needs no Token objects (building.BuildSegmentWriter).
-        The same text object twice in a row (`exact` and its positionless twin) is
-        analysed once; callers only read the result.
         """
-        last_value, last_found = self._last
-        if value is last_value:
-            return last_found
         found: dict[str, list[int]] = {}
         for term, pos in self._kept_terms(value, 0, self._renumber):
             positions = found.get(term)
@@ -78,7 +70,6 @@ class MemoAnalyzer(CompositeAnalyzer):
                 found[term] = [pos]
             else:
                 positions.append(pos)
-        self._last = (value, found)
         return found
 
     def _kept_terms(self, value: str, start_pos: int, renumber: bool):

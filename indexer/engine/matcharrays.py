@@ -137,8 +137,7 @@ class _Evaluator:
             excluded = self.evaluate(m.b, found.ids).ids
             return self._restrict(found, excluded, keep=False)
         if kind is ConstantScoreWrapperMatcher:  # a filter: its child's own scores are never read
-            found = _Evaluator(False, self.tick).evaluate(m.child, within) if self.scored else \
-                self.evaluate(m.child, within)
+            found = _Evaluator(False, self.tick).evaluate(m.child, within)
             scores = np.full(len(found), m._score, dtype=np.float64) if self.scored else None
             return Matches(found.ids, scores)
         if kind is FilterMatcher:
