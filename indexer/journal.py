@@ -86,6 +86,8 @@ def end(data_dir: Path) -> Cursor:
     try:
         with open(journal_path(data_dir), "rb") as handle:
             journal, base, header = _read_header(handle)
+            if journal is None:
+                return Cursor()
             body = handle.seek(0, os.SEEK_END) - header
             if body and _last_byte(handle) != b"\n":
                 body = _complete_length(handle, header, body)
@@ -104,6 +106,8 @@ def read_since(data_dir: Path, cursor: Cursor | None) -> Changes | None:
         return Changes([], cursor) if cursor == Cursor() else None
     with handle:
         journal, base, header = _read_header(handle)
+        if journal is None:  # the first append is writing the header
+            return Changes([], cursor) if cursor == Cursor() else None
         if cursor == Cursor() and base == 0:
             cursor = Cursor(journal, 0)  # the journal began after this reader last looked
         start = header + cursor.position - base
@@ -126,7 +130,7 @@ def compact(data_dir: Path, cursor: Cursor, threshold: int = COMPACT_BYTES) -> b
         return False
     with _locked(path) as fd, open(fd, "rb", closefd=False) as handle:
         journal, base, header = _read_header(handle)
-        if journal != cursor.journal or not threshold <= cursor.position - base:
+        if journal is None or journal != cursor.journal or not threshold <= cursor.position - base:
             return False
         handle.seek(header + cursor.position - base)
         rest = handle.read()
@@ -168,10 +172,16 @@ def _header(journal: str, base: int) -> bytes:
 
 
 def _read_header(handle) -> tuple[str | None, int, int]:
-    """Return (journal id, base, header length) of an open journal."""
+    """Return (journal id, base, header length) of an open journal.
+
+    The id is None while the header is not yet a whole line: the file is new and
+    its first append has not written yet, so there is no journal to stand in.
+    """
     line = handle.readline()
+    if not line.endswith(b"\n"):
+        return None, 0, 0
     parts = line.decode("ascii", "replace").split()
-    if len(parts) != 3 or parts[0] != MAGIC or not parts[2].isdigit() or not line.endswith(b"\n"):
+    if len(parts) != 3 or parts[0] != MAGIC or not parts[2].isdigit():
         return "unreadable", 0, len(line)  # matches no cursor: the reader sweeps
     return parts[1], int(parts[2]), len(line)
 

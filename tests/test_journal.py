@@ -98,20 +98,39 @@ def test_a_deleted_or_foreign_journal_is_answered_with_none(tmp_path):
     assert journal.read_since(tmp_path, journal.Cursor()).ids == [3, 4, 5]  # began after a journal-less build
 
 
+def test_a_journal_whose_first_append_has_not_written_is_no_journal_yet(tmp_path):
+    """Between the first append's create and its write, a reader sees an empty file."""
+    path = journal.journal_path(tmp_path)
+    path.touch()
+    assert journal.end(tmp_path) == journal.Cursor()
+    changes = journal.read_since(tmp_path, journal.Cursor())
+    assert (changes.ids, changes.end) == ([], journal.Cursor())
+    assert journal.compact(tmp_path, changes.end, threshold=0) is False
+    path.write_bytes(f"{journal.MAGIC} 5f3a".encode())  # a header half written
+    assert journal.read_since(tmp_path, journal.Cursor()).end == journal.Cursor()
+    path.unlink()
+    journal.append(tmp_path, [7, 8])
+    assert journal.read_since(tmp_path, changes.end).ids == [7, 8]  # the reader missed nothing
+
+
 def test_appends_from_many_processes_reach_a_reader_that_compacts_meanwhile(tmp_path):
     code = ("import sys; from indexer import journal\n"
             "for i in range(int(sys.argv[1]), int(sys.argv[1]) + 300): journal.append(sys.argv[2], [i])")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(n * 1000), str(tmp_path)])
              for n in range(1, 5)]
     cursor, seen, compactions = journal.Cursor(), [], 0
-    while True:
-        running = any(p.poll() is None for p in procs)
-        changes = journal.read_since(tmp_path, cursor)
-        seen += changes.ids
-        cursor = changes.end
-        compactions += journal.compact(tmp_path, cursor, threshold=1)
-        if not running:
-            break
+    try:
+        while True:
+            running = any(p.poll() is None for p in procs)
+            changes = journal.read_since(tmp_path, cursor)
+            seen += changes.ids
+            cursor = changes.end
+            compactions += journal.compact(tmp_path, cursor, threshold=1)
+            if not running:
+                break
+    finally:
+        for p in procs:
+            p.wait(timeout=60)
     assert [p.returncode for p in procs] == [0, 0, 0, 0]
     assert sorted(seen) == [i for n in range(1, 5) for i in range(n * 1000, n * 1000 + 300)]
     assert compactions > 0
