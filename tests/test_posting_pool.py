@@ -19,7 +19,7 @@ from whoosh.writing import SegmentWriter
 
 from bench import corpus
 from indexer import store
-from indexer.engine import building
+from indexer.engine import building, posting_pool, updating
 from indexer.engine.posting_pool import InMemoryPostingPool
 from indexer.index import _document_from_path, open_live_index, rebuild_index
 from indexer.schema import build_schema, english_analyzer, exact_analyzer
@@ -135,3 +135,24 @@ def test_a_build_in_more_runs_than_processes_equals_a_build_in_one(tmp_path, mon
     finally:
         ix.close()
     assert ids == [str(store.question_id_from_path(p)) for p in store.iter_record_paths(SAMPLE_DIR)]
+
+
+def test_an_updates_raw_small_blocks_are_written_alike_by_the_one_block_path(tmp_path, monkeypatch, documents):
+    """An update leaves blocks under `RAW_BELOW` postings uncompressed: the stock
+    writer cannot say what those bytes are, so the one-block path is compared with
+    the general path (`_write_blocks`, whose bytes the tests above hold to stock's)."""
+    class RawSmallBlocks(building.BuildSegmentWriter):
+        raw_below = updating.RAW_BELOW
+
+    fast = _write(tmp_path / "fast", build_schema(), RawSmallBlocks, documents)
+    general_init = posting_pool._OneBlockTerms.__init__
+
+    def general_only(self, *args):
+        general_init(self, *args)
+        self.limit = 0
+
+    monkeypatch.setattr(posting_pool._OneBlockTerms, "__init__", general_only)
+    general = _write(tmp_path / "general", build_schema(), RawSmallBlocks, documents)
+    compressed = _write(tmp_path / "compressed", build_schema(), building.BuildSegmentWriter, documents)
+    assert fast == general
+    assert fast != compressed  # the raw blocks were really written

@@ -51,7 +51,12 @@ Private Whoosh names relied on, by module:
 - posting_pool: stands in for `whoosh.writing.PostingPool` (`add`,
   `iter_postings`, `cleanup`); fills `W3PostingsWriter`'s block buffer
   (`_ids`, `_weights`, `_values`, `_maxweight`, `_minlength`, `_maxlength`,
-  `_blocklimit`, `_compression`) and calls its `_write_block`, through `fieldwriter._postwriter`.
+  `_blocklimit`, `_compression`) and calls its `_write_block`, through `fieldwriter._postwriter`;
+  a term that fits one block is written without them, as the bytes `_write_block`
+  and `W3FieldWriter.finish_term` write: `WHOOSH3_HEADER_MAGIC`, the block's
+  pickled info and data, and the terms table row (`W3TermInfo._struct`, then the
+  postings' offset and length) added to `fieldwriter._tindex` under `_fieldid`;
+  the postings writer's `_postfile`.
 - columns: `VarBytesColumn.Reader`'s `_dbfile`, `_basepos`, `_lengths`;
   `NumericColumn.Reader`'s `_dbfile`, `_basepos`, `_count`, `_doccount`,
   `_typecode`, `_default`.
