@@ -63,7 +63,7 @@ def test_prints_one_summary_line(api, tmp_path):
 
 
 def test_a_killed_backfill_resumes_without_fetching_again(api, tmp_path):
-    env = env_for(api, tmp_path, WRANS_REQUESTS_PER_SECOND="40")
+    env = env_for(api, tmp_path, WRANS_REQUESTS_PER_SECOND="10")  # seconds left at the kill
     first = start(env)
     stop_when_stored(first, tmp_path / "data", 30, signal.SIGKILL)
     assert finish(first)[0] == -signal.SIGKILL
@@ -85,8 +85,10 @@ def test_a_killed_backfill_resumes_without_fetching_again(api, tmp_path):
 
 
 def test_ctrl_c_stops_cleanly_and_the_rerun_completes(api, tmp_path):
-    first = start(env_for(api, tmp_path, WRANS_REQUESTS_PER_SECOND="40"))
-    stop_when_stored(first, tmp_path / "data", 20, signal.SIGINT)
+    # 10 requests a second: the run has seconds left when the signal comes, even
+    # on a loaded machine (at 40 the last list pages could finish it first).
+    first = start(env_for(api, tmp_path, WRANS_REQUESTS_PER_SECOND="10"))
+    stop_when_stored(first, tmp_path / "data", 10, signal.SIGINT)
     code, out, err = finish(first)
     assert code == 130 and out == "" and "wrans: interrupted" in err
     code, out, err = finish(start(env_for(api, tmp_path)))
