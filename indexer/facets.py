@@ -21,6 +21,7 @@ import numpy as np
 from .engine.columns import byte_values, number_values
 from .errors import IndexOutdated
 from .schema import (
+    CHANGED_COLUMN,
     DATE_COLUMNS,
     DATED_FIELD,
     FACET_COLUMNS,
@@ -226,7 +227,7 @@ class SearcherTables:
     def dates(self) -> dict[str, array]:
         """Date column -> its raw sortable integers per docnum (for range checks and sorting)."""
         return {name: self._joined(lambda leaf, name=name: self._segments.numbers(leaf, name), "Q")
-                for name in DATE_COLUMNS if name in self._schema}
+                for name in (*DATE_COLUMNS, CHANGED_COLUMN) if name in self._schema}
 
     @cached_property
     def newest_keys(self) -> array:

@@ -142,8 +142,8 @@ def plan_filters(request, value_index) -> FilterPlan:
     if request.dated_only:  # one term, where an open date range would OR a term per year
         plan.clauses.append(query.Term(DATED_FIELD, "1"))
     if getattr(request, "changed_between", None):  # alerts: what updates wrote since the watermark
-        after, until = request.changed_between
-        plan.clauses.append(query.DateRange(CHANGED_COLUMN, after, until, startexcl=True))
+        after, until = request.changed_between  # after < changed <= until, on the column
+        plan.date_checks.append((CHANGED_COLUMN, after + dt.timedelta(microseconds=1), until))
     for date_field, start, end in date_filters(request):
         plan.clauses.append(year_clause(YEAR_FIELDS[date_field], start, end))
         plan.date_checks.append((date_field, start_of(start), end_of(end)))

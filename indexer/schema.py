@@ -146,8 +146,20 @@ def build_schema() -> fields.Schema:
         asker_key=fields.ID(sortable=True),
         answerer_key=fields.ID(),
         corrector_key=fields.ID(),
-        changed=fields.DATETIME(stored=True, sortable=True),
+        changed=_unindexed_datetime(),
     )
+
+
+def _unindexed_datetime() -> fields.DATETIME:
+    """A stored, sortable datetime without index terms, read only from its column.
+
+    `changed` is compared per match (a date check, `filters.apply_filters`) and
+    sorted on, never searched for. Indexed, its tiered numeric terms for a time
+    of its own per answer were 2.7 % of the index (20k answers: 199 -> 194 MB).
+    """
+    field = fields.DATETIME(stored=True, sortable=True)
+    field.indexed = False  # an instance attribute: the schema pickles as stock Whoosh classes
+    return field
 
 
 def exact_counts_field(schema) -> str:

@@ -317,3 +317,25 @@ def test_a_public_site_url_without_https_is_named_in_a_warning(site_url, warned)
     assert (warning is not None) == warned
     if warned:
         assert site_url in warning and "https" in warning
+
+
+def test_changed_is_a_column_without_index_terms_compared_to_the_microsecond(sample_index):
+    """Alerts ask for `after < changed <= until` on the column; `changed` has no terms to read."""
+    from indexer.schema import CHANGED_COLUMN
+    from indexer.search import SearchRequest
+
+    searcher = sample_index._searcher()
+    assert list(searcher.reader().lexicon(CHANGED_COLUMN)) == []
+    newest = sample_index.latest_change()
+    at_newest = {a.id for a in sample_index.iter_answers(SearchRequest(), 100)[1]
+                 if searcher.document(id=str(a.id))[CHANGED_COLUMN] == newest}
+    tick = dt.timedelta(microseconds=1)
+
+    def changed(after, until) -> set[int]:
+        total, hits = sample_index.iter_hits(SearchRequest(changed_between=(after, until)), 100)
+        assert total == len(hits)
+        return {hit.answer.id for hit in hits}
+
+    assert at_newest and changed(newest - tick, newest) == at_newest
+    assert changed(newest, newest + dt.timedelta(days=1)) == set()
+    assert changed(newest - tick, newest - tick) == set()

@@ -137,7 +137,8 @@ def test_a_build_in_more_runs_than_processes_equals_a_build_in_one(tmp_path, mon
     assert ids == [str(store.question_id_from_path(p)) for p in store.iter_record_paths(SAMPLE_DIR)]
 
 
-def test_an_updates_raw_small_blocks_are_written_alike_by_the_one_block_path(tmp_path, monkeypatch, documents):
+def test_an_updates_raw_small_blocks_are_written_alike_by_the_one_block_path(tmp_path, monkeypatch,
+                                                                            documents):
     """An update leaves blocks under `RAW_BELOW` postings uncompressed: the stock
     writer cannot say what those bytes are, so the one-block path is compared with
     the general path (`_write_blocks`, whose bytes the tests above hold to stock's)."""
