@@ -182,15 +182,15 @@ def _upsert(index_dir: Path, plan: _Plan, report: IndexReport) -> None:
                 removals |= {i.decode() for i in searcher.lexicon(ID_FIELD)} - plan.stored_ids
             added = set()
             written = partial(_document_from_path, changed=utc_now())
+            segments = searcher.reader().leaf_readers()
             for doc in updating.prepare_documents(plan.paths, written, writer.schema,
                                                   building.default_procs()):
                 if doc is not None:
                     doc_id = doc.fields[ID_FIELD]
-                    writer.delete_by_term(ID_FIELD, doc_id, searcher=searcher)
+                    _delete_id(writer, segments, doc_id)
                     writer.add_prepared(doc)
                     added.add(doc_id)
-            report.removed = sum(writer.delete_by_term(ID_FIELD, doc_id, searcher=searcher)
-                                 for doc_id in removals - added)
+            report.removed = sum(_delete_id(writer, segments, doc_id) for doc_id in removals - added)
     except BaseException:
         writer.cancel()
         raise
@@ -198,6 +198,23 @@ def _upsert(index_dir: Path, plan: _Plan, report: IndexReport) -> None:
     report.indexed, report.skipped = len(added), len(plan.paths) - len(added)
     report.documents = ix.doc_count()
     ix.close()
+
+
+def _delete_id(writer, segments: list[tuple], doc_id: str) -> int:
+    """`writer.delete_by_term(ID_FIELD, doc_id)`: delete the live documents with that id.
+
+    Whoosh builds a query, a matcher and a context per segment for each id; this
+    asks each segment's terms table whether it holds the id and reads only those
+    postings (a segment's postings skip its deleted documents, as the query's do).
+    """
+    key = writer.schema[ID_FIELD].to_bytes(doc_id)
+    deleted = 0
+    for reader, offset in segments:
+        if (ID_FIELD, key) in reader:
+            for docnum in reader.postings(ID_FIELD, key).all_ids():
+                writer.delete_document(offset + docnum)
+                deleted += 1
+    return deleted
 
 
 def _fields_missing(index_dir: Path) -> list[str]:

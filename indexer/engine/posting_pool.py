@@ -168,9 +168,28 @@ class _OneBlockTerms:
     def write(self, tbytes: bytes, entry: tuple) -> None:
         ids, weights, values, ends = entry
         count, postfile = len(ids), self.postfile
+        if count == 1:
+            weight_sum, mini_weights, maxweight, minlength, maxlength, mini_values = self._one(entry)
+        else:
+            weight_sum, mini_weights, maxweight, minlength, maxlength, mini_values = self._many(entry)
+        data = dumps((tuple(delta_encode(ids)), mini_weights, mini_values), 2)
+        level = 0 if count < self.raw_below else self.level
+        if level:
+            data = zlib.compress(data, level)
+        last, min_byte, max_byte = ids[-1], length_to_byte(minlength), length_to_byte(maxlength)
+        info = dumps((count, last, maxweight, level, min_byte, max_byte), 2)
+        postings = WHOOSH3_HEADER_MAGIC + pack_int(-(len(info) + len(data))) + info + data
+        start = postfile.tell()
+        postfile.write(postings)
+        row = W3TermInfo._struct.pack(False, weight_sum, count, min_byte, max_byte,
+                                      maxweight, ids[0], last)
+        self.tindex.add(self.field_key + tbytes, row + pack_long(start) + pack_int(len(postings)))
+
+    def _many(self, entry: tuple) -> tuple:
+        """(weight sum, minified weights, max weight, min and max length, minified values)."""
+        ids, weights, values, ends = entry
         stored = array("f", weights)  # the block holds float32s, as add_posting's array does
         heaviest = max(weights)
-        maxweight = heaviest if heaviest > 0 else 0
         minlength, maxlength = None, 0
         if self.lengths is not None:
             known = [n for n in map(self.lengths.__getitem__, ids) if n]
@@ -182,23 +201,27 @@ class _OneBlockTerms:
             mini_weights = stored[0]
         else:
             mini_weights = tuple(stored)
-        block_values = _block_values(values, ends, 0, count, self.value_size)
+        block_values = _block_values(values, ends, 0, len(ids), self.value_size)
         if self.value_size is None or self.value_size < 0:
             mini_values = tuple(block_values)
         else:
             mini_values = None if self.value_size == 0 else b"".join(block_values)
-        data = dumps((tuple(delta_encode(ids)), mini_weights, mini_values), 2)
-        level = 0 if count < self.raw_below else self.level
-        if level:
-            data = zlib.compress(data, level)
-        last, min_byte, max_byte = ids[-1], length_to_byte(minlength), length_to_byte(maxlength)
-        info = dumps((count, last, maxweight, level, min_byte, max_byte), 2)
-        postings = WHOOSH3_HEADER_MAGIC + pack_int(-(len(info) + len(data))) + info + data
-        start = postfile.tell()
-        postfile.write(postings)
-        row = W3TermInfo._struct.pack(False, 0 + sum(stored), count, min_byte, max_byte,
-                                      maxweight, ids[0], last)
-        self.tindex.add(self.field_key + tbytes, row + pack_long(start) + pack_int(len(postings)))
+        return (0 + sum(stored), mini_weights, heaviest if heaviest > 0 else 0, minlength, maxlength,
+                mini_values)
+
+    def _one(self, entry: tuple) -> tuple:
+        """`_many` for a term with one posting, most of an update's terms."""
+        ids, weights, values, _ends = entry
+        heaviest = weights[0]
+        stored = heaviest if weights.typecode == "f" else array("f", weights)[0]
+        length = self.lengths[ids[0]] if self.lengths is not None else None
+        size = self.value_size
+        if size is None or size < 0:
+            mini_values = (bytes(values),) if values else ()
+        else:
+            mini_values = None if size == 0 else bytes(values or b"")
+        return (0 + stored, None if stored == 1.0 else stored, heaviest if heaviest > 0 else 0,
+                length or None, length or 0, mini_values)
 
 
 def _block_values(values: bytearray | None, ends: array | None, start: int, end: int,
