@@ -153,7 +153,7 @@ def build_schema() -> fields.Schema:
 def _unindexed_datetime() -> fields.DATETIME:
     """A stored, sortable datetime without index terms, read only from its column.
 
-    `changed` is compared per match (a date check, `filters.apply_filters`) and
+    `changed` is compared per match (a date check, `filters.plan_filters`) and
     sorted on, never searched for. Indexed, its tiered numeric terms for a time
     of its own per answer were 2.7 % of the index (20k answers: 199 -> 194 MB).
     """

@@ -138,9 +138,7 @@ def _write_blocks(postwriter, entry: tuple, lengths: list | None, value_size: in
         postwriter._maxweight = heaviest if heaviest > 0 else 0
         postwriter._values = _block_values(values, ends, start, end, value_size)
         if lengths is not None:
-            known = [n for n in map(lengths.__getitem__, block_ids) if n]
-            if known:
-                postwriter._minlength, postwriter._maxlength = min(known), max(known)
+            postwriter._minlength, postwriter._maxlength = _length_range(lengths, block_ids)
         # Each block records its own compression level, and readers decompress by it.
         postwriter._compression = 0 if end - start < raw_below else level
         postwriter._write_block(last=end == count)
@@ -190,11 +188,7 @@ class _OneBlockTerms:
         ids, weights, values, ends = entry
         stored = array("f", weights)  # the block holds float32s, as add_posting's array does
         heaviest = max(weights)
-        minlength, maxlength = None, 0
-        if self.lengths is not None:
-            known = [n for n in map(self.lengths.__getitem__, ids) if n]
-            if known:
-                minlength, maxlength = min(known), max(known)
+        minlength, maxlength = _length_range(self.lengths, ids) if self.lengths is not None else (None, 0)
         if all(w == 1.0 for w in stored):
             mini_weights = None
         elif all(w == stored[0] for w in stored):
@@ -222,6 +216,12 @@ class _OneBlockTerms:
             mini_values = None if size == 0 else bytes(values or b"")
         return (0 + stored, None if stored == 1.0 else stored, heaviest if heaviest > 0 else 0,
                 length or None, length or 0, mini_values)
+
+
+def _length_range(lengths: list, ids) -> tuple[int | None, int]:
+    """The shortest and longest known field length of `ids`, or (None, 0) as a fresh block has."""
+    known = [n for n in map(lengths.__getitem__, ids) if n]
+    return (min(known), max(known)) if known else (None, 0)
 
 
 def _block_values(values: bytearray | None, ends: array | None, start: int, end: int,
