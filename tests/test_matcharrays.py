@@ -274,3 +274,39 @@ def test_position_strings_are_read_as_whoosh_decodes_them():
         sizes, positions = matcharrays._positions(values)
         assert sizes.tolist() == [len(fmt.decode_positions(v)) for v in values]
         assert positions.tolist() == [x for v in values for x in fmt.decode_positions(v)]
+
+
+def test_a_phrase_reads_its_third_word_only_where_the_first_two_meet(index_dir, monkeypatch):
+    """Two adjacent words from one answer, then "the": "the"'s position blocks are
+    read only around the documents where the two words chain, not wherever both occur."""
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    blocks: list[tuple] = []
+    original = W3LeafMatcher._read_data
+    monkeypatch.setattr(W3LeafMatcher, "_read_data", lambda m: blocks.append(m._term) or original(m))
+    ix = open_live_index(index_dir)
+    with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
+        met, occur, first, second = _rarely_adjacent(searcher)
+        blocks.clear()
+        phrase = query.Phrase("exact", [first, second, "the"])
+        found = matcharrays.all_matches(searcher, phrase, searcher.context(), tick=lambda: None)
+        the_blocks = sum(term == ("exact", b"the") for term in blocks)
+        stepped = searcher.search(phrase, limit=None)
+    assert sorted(found.ids.tolist()) == sorted(hit.docnum for hit in stepped)
+    assert met < occur / 4, (first, second, met, occur)  # the test's premise
+    assert 0 < the_blocks <= met
+
+
+def _rarely_adjacent(searcher) -> tuple[int, int, str, str]:
+    """Two adjacent words of an answer that are together in many answers, next to each other in few."""
+    words = answer_from_stored(searcher.stored_fields(3)).answer_text.lower().split()
+    pairs = []
+    for first, second in zip(words, words[1:]):
+        if not (first.isalpha() and second.isalpha()):
+            continue
+        both = query.And([query.Term("exact", first), query.Term("exact", second)])
+        occur = len(searcher.search(both, limit=None))
+        if occur >= 100:
+            met = len(searcher.search(query.Phrase("exact", [first, second]), limit=None))
+            pairs.append((met / occur, met, occur, first, second))
+    return min(pairs)[1:]

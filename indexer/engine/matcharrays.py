@@ -17,7 +17,8 @@ is the ranking.
 
 A phrase (and the proximity clause, a phrase with slop) is the intersection of
 its words over arrays, kept where the words' decoded positions follow each other
-within the slop, checked for all candidates at once: `all_matches` swaps each
+within the slop, checked for all candidates at once, and again as each word joins
+(so a third word is read only where the first two meet): `all_matches` swaps each
 `Phrase` for an `_ArrayPhrase`, whose matcher per segment is that list of
 matches. (Whoosh's own phrase matcher steps to its first match as it is built,
 which for a rare phrase of common words was most of a second at 1M answers.
@@ -218,24 +219,37 @@ class _Evaluator:
         return self._boosted(_masked(found, keep), m.boost)
 
     def _near(self, m: _Near, within) -> Matches:
-        """`SpanNear2Matcher`: its words' intersection, where their positions chain within the slop."""
+        """`SpanNear2Matcher`: its words' intersection, where their positions chain within the slop.
+
+        The rarest word is read first; then the run of words read so far grows by
+        its rarer neighbour, and the candidates shrink to the documents where that
+        run already chains (a chain of all the words holds one of every run of
+        them), so a third word's postings are read only where the first two meet.
+        """
         leaves = m.ms
         found: dict[int, tuple[Matches, list]] = {}
-        candidates = within
-        for leaf in sorted(leaves, key=_size):  # the rarest word first bounds the others
-            values: list[bytes] = []
-            found[id(leaf)] = (self._word(leaf, candidates, values), values)
-            candidates = found[id(leaf)][0].ids
-        ids = candidates
-        at = {key: matches.ids.searchsorted(ids) for key, (matches, _) in found.items()}
-        self.tick()
-        near = _near_mask([[found[id(leaf)][1][i] for i in at[id(leaf)].tolist()] for leaf in leaves],
-                          m.slop, m.mindist)
-        ids = ids[near]
+        first = min(range(len(leaves)), key=lambda i: _size(leaves[i]))
+        start, end = first, first + 1  # the run leaves[start:end] is read
+        candidates = self._read_word(leaves[first], within, found)
+        while end - start < len(leaves):
+            left = _size(leaves[start - 1]) if start else float("inf")
+            right = _size(leaves[end]) if end < len(leaves) else float("inf")
+            start, end, new = (start - 1, end, start - 1) if left < right else (start, end + 1, end)
+            candidates = self._read_word(leaves[new], candidates, found)
+            self.tick()
+            candidates = candidates[_near_mask(_values_at(leaves[start:end], found, candidates),
+                                               m.slop, m.mindist)]
         if not self.scored:
-            return Matches(ids, None)
-        scores = {key: matches.scores[at[key][near]] for key, (matches, _) in found.items()}
-        return Matches(ids, _tree_sum(m.child, scores))
+            return Matches(candidates, None)
+        scores = {key: matches.scores[matches.ids.searchsorted(candidates)]
+                  for key, (matches, _) in found.items()}
+        return Matches(candidates, _tree_sum(m.child, scores))
+
+    def _read_word(self, leaf, within, found: dict) -> np.ndarray:
+        """Read a phrase word's matches among `within` into `found`; their ids."""
+        values: list[bytes] = []
+        found[id(leaf)] = (self._word(leaf, within, values), values)
+        return found[id(leaf)][0].ids
 
     def _listed(self, m: ListMatcher, within) -> Matches:
         """A list of ids scored by weight alone (`ListMatcher.score` without a scorer)."""
@@ -488,6 +502,15 @@ def _filter_ids(m: FilterMatcher) -> np.ndarray:
     ids = np.fromiter(m._ids, dtype=IDS, count=len(m._ids))
     ids.sort()
     return ids
+
+
+def _values_at(leaves: list, found: dict, ids: np.ndarray) -> list[list[bytes]]:
+    """Each leaf's position strings for `ids` (every one of which the leaf matched)."""
+    out = []
+    for leaf in leaves:
+        matches, values = found[id(leaf)]
+        out.append([values[i] for i in matches.ids.searchsorted(ids).tolist()])
+    return out
 
 
 def _near_mask(word_values: list[list[bytes]], slop: int, mindist: int) -> np.ndarray:
