@@ -186,3 +186,9 @@ def test_the_alerts_bench_sends_every_digest_grouped_and_ungrouped(bench_corpus,
     assert out["grouped"]["received"] == out["grouped"]["digests"] > 0
     assert out["ungrouped"]["received"] == out["grouped"]["received"]
     assert out["grouped"]["searches"] < out["ungrouped"]["searches"]
+
+
+def test_reference_engines_show_a_page_as_long_as_wrans_does():
+    from indexer.search import PAGE_SIZE
+
+    assert run.REFERENCE_PAGE == PAGE_SIZE
