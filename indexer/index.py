@@ -169,32 +169,37 @@ def _plan_sweep(data_dir: Path, previous: dict, changes: journal.Changes | None)
 def _upsert(index_dir: Path, plan: _Plan, report: IndexReport) -> None:
     """Replace every document the plan names, drop its removals, commit once.
 
-    Records are read and analysed in worker processes above a few hundred
-    (`engine.updating`); each replaces the document with its id, if any.
+    From a few hundred records a second process writes half of them as its own
+    segment meanwhile (`engine.updating`); each record replaces the document
+    with its id, if any.
     """
     ix = open_live_index(index_dir)
-    writer = updating.UpdateSegmentWriter(ix, expected_docs=len(plan.paths), **WRITER_OPTIONS)
+    own, second_share = updating.split_records(plan.paths, building.default_procs())
+    writer = updating.UpdateSegmentWriter(ix, expected_docs=len(own), **WRITER_OPTIONS)
     _sweep_temporary_tocs(live_build(index_dir))
+    written = partial(_document_from_path, changed=utc_now())
     try:
-        with writer.searcher() as searcher:
+        with writer.searcher() as searcher, \
+                updating.SecondSegment(ix, second_share, written, ID_FIELD, WRITER_OPTIONS) as second:
             removals = set(plan.removals)
             if plan.stored_ids is not None:
                 removals |= {i.decode() for i in searcher.lexicon(ID_FIELD)} - plan.stored_ids
-            added = set()
-            written = partial(_document_from_path, changed=utc_now())
             segments = searcher.reader().leaf_readers()
-            for doc in updating.prepare_documents(plan.paths, written, writer.schema,
-                                                  building.default_procs()):
+            added = set()
+            for doc in map(written, own):
                 if doc is not None:
-                    doc_id = doc.fields[ID_FIELD]
-                    _delete_id(writer, segments, doc_id)
-                    writer.add_prepared(doc)
-                    added.add(doc_id)
+                    _delete_id(writer, segments, doc[ID_FIELD])
+                    writer.add_document(**doc)
+                    added.add(doc[ID_FIELD])
+            second.wait()
+            for doc_id in second.ids:
+                _delete_id(writer, segments, doc_id)
+                added.add(doc_id)
             report.removed = sum(_delete_id(writer, segments, doc_id) for doc_id in removals - added)
     except BaseException:
         writer.cancel()
         raise
-    writer.commit()
+    writer.commit_with(second.segments)
     report.indexed, report.skipped = len(added), len(plan.paths) - len(added)
     report.documents = ix.doc_count()
     ix.close()

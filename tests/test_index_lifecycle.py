@@ -149,6 +149,37 @@ def test_kill_9_of_a_two_process_rebuild_takes_its_workers_down(tmp_path_factory
     assert found["total"] > 0 and found["results"]
 
 
+def test_kill_9_of_an_update_takes_its_second_process_down(tmp_path):
+    """`wrans index` upserting 1,500 changed records (a second process writes half of them
+    as its own segment) killed with -9 once that process is busy: it ends within 2 s,
+    and the next `wrans index` upserts every change."""
+    from bench import corpus
+    from indexer import journal
+    from indexer.normalize import answer_from_record
+
+    from .support.large_index import kill_once_busy, wrans_command
+
+    data_dir, count = tmp_path / "data", 1500
+    env = {"WRANS_DATA_DIR": str(data_dir), "WRANS_INDEX_DIR": str(tmp_path / "ix"),
+           "WRANS_STATE_DIR": str(tmp_path / "state"), "WRANS_INDEX_PROCS": "2"}
+    corpus.write_records(data_dir, range(count), count, seed=3)
+    wrans("index", env=env)
+    corpus.write_records(data_dir, range(count), count, seed=3, revision=1)
+    journal.append(data_dir, [corpus.FIRST_ID + i for i in range(count)])  # as the store does
+
+    killed = kill_once_busy(wrans_command("-q", "index"), {**os.environ, **env}, workers=1)
+    print(f"\n{killed.describe()}")
+    assert len(killed.workers) == 1
+    assert killed.gone_after is not None and killed.gone_after < 2.0, killed.describe()
+    wrans("index", env=env)
+    index = SearchIndex(tmp_path / "ix")
+    assert index.stats()["documents"] == count
+    for question_id in (corpus.FIRST_ID, corpus.FIRST_ID + count - 1):  # one from each half
+        record = answer_from_record(store.read_record(store.record_path(data_dir, question_id)))
+        assert index.get_answer(question_id).answer_text == record.answer_text
+    index.close()
+
+
 def test_a_second_run_exits_at_once_while_one_holds_the_lock(tmp_path):
     env = {"WRANS_DATA_DIR": str(SAMPLE_DIR), "WRANS_INDEX_DIR": str(tmp_path / "ix"),
            "WRANS_STATE_DIR": str(tmp_path / "state")}

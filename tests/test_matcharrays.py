@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -301,7 +302,7 @@ def _rarely_adjacent(searcher) -> tuple[int, int, str, str]:
     """Two adjacent words of an answer that are together in many answers, next to each other in few."""
     words = answer_from_stored(searcher.stored_fields(3)).answer_text.lower().split()
     pairs = []
-    for first, second in zip(words, words[1:]):
+    for first, second in pairwise(words):
         if not (first.isalpha() and second.isalpha()):
             continue
         both = query.And([query.Term("exact", first), query.Term("exact", second)])

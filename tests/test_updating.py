@@ -1,10 +1,11 @@
 """An update's writer (`engine.updating`) must write what stock Whoosh writes.
 
-The update analyses records in worker processes and sorts postings in memory,
-and its commit may merge small segments in after its own documents. Each test
-takes the real path: more records than `PARALLEL_MIN`, so the workers run, and a
-segment list Whoosh's merge policy merges, so the in-memory pool gets merged
-postings too; and once with the pool forced back to Whoosh's spilling one.
+The update sorts postings in memory, its commit may merge small segments in
+after its own documents, and from `SPLIT_MIN` records a second process writes
+half of them as a segment of its own. Each test takes the real path: a segment
+list Whoosh's merge policy merges, so the in-memory pool gets merged postings
+too; once with the pool forced back to Whoosh's spilling one; and more records
+than `SPLIT_MIN`, so the second process runs.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from indexer.index import _document_from_path
 from indexer.schema import ID_FIELD, build_schema
 
 SMALL_SEGMENTS = 5  # of 5 documents each: MERGE_SMALL merges them at the next commit
-UPDATED = updating.PARALLEL_MIN + 50
+UPDATED = updating.SPLIT_MIN + 50
 
 
 def _index_with_small_segments(index_dir: Path, docs: list[dict]) -> None:
@@ -47,14 +48,21 @@ def _stock_update(index_dir: Path, docs: list[dict]) -> None:
     writer.commit()
 
 
-def _fast_update(index_dir: Path, paths: list[Path]) -> bool:
+def _fast_update(index_dir: Path, paths: list[Path], procs: int = 1) -> bool:
+    """As `indexer.index._upsert` writes an update: its own writer, and a second segment from 2 procs."""
     ix = whoosh_index.open_dir(str(index_dir))
-    writer = updating.UpdateSegmentWriter(ix, expected_docs=len(paths), compound=False)
-    with writer.searcher() as searcher:
-        for doc in updating.prepare_documents(paths, _document_from_path, writer.schema, procs=2):
-            writer.delete_by_term(ID_FIELD, doc.fields[ID_FIELD], searcher=searcher)
-            writer.add_prepared(doc)
-    writer.commit()
+    own, second_share = updating.split_records(paths, procs)
+    writer = updating.UpdateSegmentWriter(ix, expected_docs=len(own), compound=False)
+    with writer.searcher() as searcher, updating.SecondSegment(
+            ix, second_share, _document_from_path, ID_FIELD, {"compound": False}) as second:
+        for doc in map(_document_from_path, own):
+            if doc is not None:
+                writer.delete_by_term(ID_FIELD, doc[ID_FIELD], searcher=searcher)
+                writer.add_document(**doc)
+        second.wait()
+        for doc_id in second.ids:
+            writer.delete_by_term(ID_FIELD, doc_id, searcher=searcher)
+    writer.commit_with(second.segments)
     return writer.in_memory
 
 
@@ -107,26 +115,57 @@ def test_an_update_writes_the_postings_stock_whoosh_writes(tmp_path, monkeypatch
     assert _stored(tmp_path / "fast") == _stored(tmp_path / "stock")
 
 
-def test_few_records_are_prepared_in_the_parent(tmp_path, monkeypatch):
+def _by_id(index_dir: Path) -> dict:
+    """Every live document's postings in the text fields, keyed by its id: segment-free."""
+    ix = whoosh_index.open_dir(str(index_dir))
+    out: dict = {}
+    with ix.searcher() as searcher:
+        for reader, _base in searcher.reader().leaf_readers():
+            ids = {n: reader.stored_fields(n)[ID_FIELD] for n in reader.all_doc_ids()}
+            for field in ("heading", "question", "answer", "exact", "people_dept"):
+                for term in reader.lexicon(field):
+                    m = reader.postings(field, term)
+                    while m.is_active():
+                        if m.id() in ids:
+                            out.setdefault((field, term), []).append((ids[m.id()], m.weight(), m.value()))
+                        m.next()
+    return {key: sorted(found) for key, found in out.items()}
+
+
+def test_a_second_process_writes_half_the_records_as_its_own_segment(tmp_path):
+    data = tmp_path / "data"
+    size = 100 + 5 * SMALL_SEGMENTS + UPDATED
+    original = corpus.write_records(data, range(size), size, seed=7)
+    _index_with_small_segments(tmp_path / "base", [_document_from_path(p) for p in original])
+    changed = corpus.write_records(data, range(size - UPDATED - 25, size - 25), size, seed=7, revision=1)
+    changed[3].write_text("{not json", encoding="utf-8")  # one bad record in each half: skipped
+    changed[-3].write_text("{not json", encoding="utf-8")
+    good = [p for i, p in enumerate(changed) if i not in (3, len(changed) - 3)]
+    for name in ("stock", "fast"):
+        shutil.copytree(tmp_path / "base", tmp_path / name)
+    _stock_update(tmp_path / "stock", [_document_from_path(p) for p in good])
+    _fast_update(tmp_path / "fast", changed, procs=2)
+
+    counts = [s.doc_count_all() for s in whoosh_index.open_dir(str(tmp_path / "fast"))._segments()]
+    half = (len(changed) + 1) // 2
+    assert counts[-1] == len(changed) - half - 1, "the last segment is the second process's half"
+    expected = _by_id(tmp_path / "stock")
+    assert sum(map(len, expected.values())) > 3000
+    assert _by_id(tmp_path / "fast") == expected
+    assert sorted(map(str, _stored(tmp_path / "fast"))) == sorted(map(str, _stored(tmp_path / "stock")))
+
+
+def test_few_records_are_written_by_the_parent_alone(tmp_path, monkeypatch):
     paths = corpus.write_records(tmp_path, range(3), 3, seed=7)
     monkeypatch.setattr(updating.multiprocessing, "get_context", _no_processes)
-    prepared = list(updating.prepare_documents(paths, _document_from_path, build_schema(), procs=2))
-    assert [p.fields[ID_FIELD] for p in prepared] == [_document_from_path(p)[ID_FIELD] for p in paths]
-    assert set(prepared[0].postings) >= {"heading", "question", "answer", "exact"}
+    assert updating.split_records(paths, procs=2) == (paths, [])
+    with updating.SecondSegment(None, [], _document_from_path, ID_FIELD, {}) as second:
+        second.wait()
+    assert second.segments == [] and second.ids == []
 
 
 def _no_processes(*_args):
-    raise AssertionError("a pool was started for a handful of records")
-
-
-def test_a_record_that_cannot_be_read_is_skipped_not_fatal(tmp_path):
-    count = updating.PARALLEL_MIN + 1
-    paths = corpus.write_records(tmp_path, range(count), count, seed=7)
-    paths[5].write_text("{not json", encoding="utf-8")
-    prepared = list(updating.prepare_documents(paths, _document_from_path, build_schema(), procs=2))
-    assert len(prepared) == len(paths)
-    assert prepared[5] is None and all(p is not None for i, p in enumerate(prepared) if i != 5)
-
+    raise AssertionError("a process was started for a handful of records")
 
 
 def test_an_index_older_than_the_schema_is_rebuilt_by_an_update(tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ the results with stock Whoosh bit for bit.
     matcharrays   every match and its score from whole posting blocks
     weighting     BM25F reading each segment's field lengths once
     building      a full build's segments, one process per run
-    updating      an update's records analysed in worker processes, its postings in memory
+    updating      an update's records written as one or two segments, its postings in memory
     posting_pool  a build's postings sorted in memory
     analysis      `MemoAnalyzer`, each distinct word analysed once
     columns       a segment's whole column read at once
@@ -47,7 +47,10 @@ Private Whoosh names relied on, by module:
   their writers with `_lk=False`; the lengths column as weighting reads it.
 - updating: what building relies on, and `SegmentWriter.segments` and
   `storage`, which it hands to Whoosh's `MERGE_SMALL` policy with a probe in
-  place of the writer (the policy only calls `add_reader` on it).
+  place of the writer (the policy only calls `add_reader` on it); its commit
+  redoes `SegmentWriter.commit` (`_check_state`, `_merge_segments`, `_added`,
+  `_finalize_segment`, `_close_segment`, `_commit_toc`, `_finish`) to list the
+  second process's segment too.
 - posting_pool: stands in for `whoosh.writing.PostingPool` (`add`,
   `iter_postings`, `cleanup`); fills `W3PostingsWriter`'s block buffer
   (`_ids`, `_weights`, `_values`, `_maxweight`, `_minlength`, `_maxlength`,

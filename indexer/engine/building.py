@@ -299,11 +299,11 @@ def _write_run_in_worker(folder, run, to_document, writer_options):
 
 
 def _write_run(folder: str, run: Sequence[Path], to_document: ToDocument, writer_options: dict,
-               report: Callable[[int], None]):
+               report: Callable[[int], None], writer_class: type[BuildSegmentWriter] | None = None):
     """Write one run of records as one new segment; return (segment or None, indexed, skipped)."""
     ix = whoosh_index.open_dir(folder)
     options = {k: v for k, v in writer_options.items() if k != "timeout"}
-    writer = BuildSegmentWriter(ix, _lk=False, **options)
+    writer = (writer_class or BuildSegmentWriter)(ix, _lk=False, **options)
     indexed = skipped = pending = 0
     # No cancel() on failure: it would remove the temporary dir every run's writer
     # shares. The parent cancels its own writer, which removes that dir once, and a

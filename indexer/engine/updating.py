@@ -1,10 +1,15 @@
-"""An update's documents analysed in worker processes, and written with the build's pool.
+"""An update's records written as one or two new segments, with the build's pool.
 
-Upserting 500 changed answers cost ~3 s at any corpus size, all of it Python:
-about half reading, normalising and analysing the records, half writing the new
-segment's terms at commit. The first half needs no writer, so above
-PARALLEL_MIN records `prepare_documents` farms it out to one process per core
-and the writer only appends the postings it is handed (`UpdateSegmentWriter`).
+Upserting 500 changed answers costs ~3 s of Python at any corpus size: about
+half reading, normalising and analysing the records, half writing the new
+segment's ~65,000 terms at commit. From SPLIT_MIN records, with a second core,
+a forked process writes the second half of them as a segment of its own
+(`SecondSegment`, as a rebuild's workers write their runs) while the parent
+writes the first half into its writer's segment; the parent then deletes the
+old versions of every id either wrote and commits both segments in one table
+of contents (`UpdateSegmentWriter.commit_with`). Both halves of the work run on
+both cores. (Workers that only analysed, feeding one writer, left the commit's
+second on one core: 500 answers at 1M took 2.8-3.2 s, not under 3.)
 
 The postings go to the build's in-memory pool, which needs each term's postings
 in document order. An update's writer adds its own documents first, then at
@@ -12,72 +17,92 @@ commit Whoosh's merge policy (`MERGE_SMALL`) may copy small segments in after
 them, each in document order, so that holds; but a merge may also be large, and
 the in-memory pool holds ~10 KB an answer. So the writer asks the policy, before
 the first document, how many documents it would merge (`docs_merged_at_commit`),
-and keeps Whoosh's spilling pool when the total would pass MAX_IN_MEMORY.
+and keeps Whoosh's spilling pool when the total would pass MAX_IN_MEMORY. The
+second segment merges nothing, and is written only when its half fits in memory.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from whoosh.writing import MERGE_SMALL
 
-from .building import BuildSegmentWriter, FastSegmentWriter, _die_with_parent, _field_postings, plain_schema
+from .building import BuildSegmentWriter, FastSegmentWriter, _die_with_parent, _write_run, plain_schema
 from .posting_pool import InMemoryPostingPool
 
-PARALLEL_MIN = 200  # fewer records are analysed in the parent: a pool costs more than it saves
+SPLIT_MIN = 200  # records from which a second process writes half of them: below, a fork costs more
 MAX_IN_MEMORY = 50_000  # documents an update's in-memory pool may hold (~10 KB each)
-CHUNK = 16  # records a worker analyses per task
 # An update's segment is mostly terms with a few postings: zlib makes their small
 # blocks little smaller and cost a fifth of the commit, so blocks this small stay
 # raw (500 answers: postings 7.4 -> 7.8 MB, ~0.1 s less of the commit's ~1 s).
 RAW_BELOW = 16
 
 
-@dataclass
-class PreparedDocument:
-    """A document's fields, and each indexed field's (term bytes, frequency, weight, value bytes)."""
-
-    fields: dict
-    postings: dict[str, list]
-
-
-def prepare_document(schema, doc: dict | None) -> PreparedDocument | None:
-    """Analyse every indexed field of `doc` as `BuildSegmentWriter.add_document` would."""
-    if doc is None:
-        return None
-    postings = {name: _field_postings(schema[name], value) for name, value in doc.items()
-                if value is not None and name in schema and schema[name].indexed}
-    return PreparedDocument(doc, postings)
+def split_records(paths: Sequence[Path], procs: int) -> tuple[list[Path], list[Path]]:
+    """The records the parent writes and those a second process writes (none: one process)."""
+    paths = list(paths)
+    if procs < 2 or len(paths) < SPLIT_MIN or len(paths) // 2 > MAX_IN_MEMORY:
+        return paths, []
+    half = (len(paths) + 1) // 2
+    return paths[:half], paths[half:]
 
 
-def prepare_documents(paths: Sequence[Path], to_document: Callable[[Path], dict | None], schema,
-                      procs: int) -> Iterator[PreparedDocument | None]:
-    """Yield each path's prepared document (None for a skipped record), in path order.
+class SecondSegment:
+    """Records written as a new segment by a forked process while the parent writes its own.
 
-    Workers are forked, so `to_document` and `schema` need no pickling, and end
-    with their parent like a rebuild's (`building._die_with_parent`).
+    A context manager: leaving it stops the process, whether or not it finished.
+    The process ends with its parent (`building._die_with_parent`), so an update
+    killed with -9 leaves nothing running; the segment it may have written is in
+    no table of contents, and the next commit deletes its files.
     """
-    if procs < 2 or len(paths) < PARALLEL_MIN:
-        for path in paths:
-            yield prepare_document(schema, to_document(path))
-        return
-    global _job
-    _job = (to_document, schema)
-    context = multiprocessing.get_context("fork")
-    with context.Pool(procs, initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
-        yield from pool.imap(_prepare_in_worker, paths, chunksize=CHUNK)
+
+    def __init__(self, ix, paths: Sequence[Path], to_document: Callable[[Path], dict | None],
+                 id_field: str, writer_options: dict):
+        self._pool = self._pending = None
+        self.segments: list = []
+        self.ids: list[str] = []
+        self.skipped = 0
+        if paths:
+            context = multiprocessing.get_context("fork")
+            self._pool = context.Pool(1, initializer=_die_with_parent, initargs=(os.getpid(),))
+            self._pending = self._pool.apply_async(
+                _write_second, (ix.storage.folder, list(paths), to_document, id_field, writer_options))
+
+    def wait(self) -> None:
+        """Wait for the segment; set `segments` (it, or none when every record was skipped) and `ids`."""
+        if self._pending is not None:
+            segment, self.ids, self.skipped = self._pending.get()
+            self.segments = [segment] if segment is not None else []
+
+    def __enter__(self) -> SecondSegment:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
 
 
-_job: tuple | None = None  # (to_document, schema), inherited by the forked workers
+def _write_second(folder: str, paths: list[Path], to_document, id_field: str, writer_options: dict):
+    """In the forked process: write `paths` as one segment; (segment or None, ids written, skipped)."""
+    ids: list[str] = []
+
+    def document(path: Path) -> dict | None:
+        doc = to_document(path)
+        if doc is not None:
+            ids.append(doc[id_field])
+        return doc
+
+    segment, _indexed, skipped = _write_run(folder, paths, document, writer_options, lambda _n: None,
+                                            _SecondSegmentWriter)
+    return segment, ids, skipped
 
 
-def _prepare_in_worker(path: Path) -> PreparedDocument | None:
-    to_document, schema = _job
-    return prepare_document(schema, to_document(path))
+class _SecondSegmentWriter(BuildSegmentWriter):
+    raw_below = RAW_BELOW
 
 
 class UpdateSegmentWriter(BuildSegmentWriter):
@@ -92,12 +117,6 @@ class UpdateSegmentWriter(BuildSegmentWriter):
         if self.in_memory:
             self.pool = InMemoryPostingPool(self.schema)
 
-    def add_prepared(self, doc: PreparedDocument) -> None:
-        fields = doc.fields
-        if not self._plain_schema or any(name.startswith("_") for name in fields):
-            return FastSegmentWriter.add_document(self, **fields)
-        self._add_analysed(fields, lambda _field, _value, name: doc.postings[name])
-
     def _add_terms(self, fieldname: str, docnum: int, items) -> int:
         if self.in_memory:
             return super()._add_terms(fieldname, docnum, items)
@@ -111,6 +130,22 @@ class UpdateSegmentWriter(BuildSegmentWriter):
         if self.in_memory:
             return super()._write_postings(lengths)
         return FastSegmentWriter._write_postings(self, lengths)
+
+    def commit_with(self, segments: list) -> None:
+        """`commit()`, listing `segments` (written beside this writer) after its own.
+
+        As `SegmentWriter.commit` with the default merge policy: merge what the
+        policy picks, flush this writer's segment if it has documents, write the
+        table of contents (which deletes the files of segments no longer listed).
+        """
+        self._check_state()
+        final = self._merge_segments(None, None, None)
+        if self._added:
+            final.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(final + list(segments))
+        self._finish()
 
 
 def docs_merged_at_commit(writer) -> int:

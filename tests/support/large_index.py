@@ -46,7 +46,7 @@ class KilledRebuild:
     left_running: list[str] = field(default_factory=list)  # whatever still ran then (then killed)
 
     def describe(self) -> str:
-        lines = [f"rebuild killed with -9 after {self.seconds_before_kill:.1f}s; its workers:"]
+        lines = [f"parent killed with -9 after {self.seconds_before_kill:.1f}s; its workers:"]
         lines += [f"  pid {pid}: {cmd}" for pid, cmd in self.workers.items()]
         lines.append(f"all gone {self.gone_after:.2f}s after the kill" if self.gone_after is not None
                      else f"still running {WATCH_SECONDS:.0f}s after the kill: {self.left_running}")
