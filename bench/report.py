@@ -137,7 +137,7 @@ def render_engines(run: dict) -> str:
              "|---|---|---|---|---|"]
     for key, build, name in engines:
         b = run.get(build) if build else None
-        built = (f"{b['wall_s']:,.1f} s ({run['size'] / b['wall_s']:,.0f} docs/s) | "
+        built = (f"{b['wall_s']:,.1f} s ({run['size'] / b['wall_s']:,.0f} docs/s){_reused(b)} | "
                  f"{_mb(b['index_bytes'])} | {b['peak_rss_mb']:,.0f} MB") if b else "(the wrans index) | | "
         lines.append(f"| {name} | {built} | {run[key]['rss_mb'].get('VmHWM')} MB |")
     lines += ["", "Search latency by class, warm second pass, ms (p50 / p95 / p99), and wrans ÷ each "

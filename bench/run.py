@@ -464,8 +464,8 @@ def run(size: int, seed: int, workers: int, clients: int, web_seconds: float, jo
            "corpus": corpus_report, "queries": len(mix)}
     reused = reused_builds(size) if reuse and index_dir.exists() and db.exists() else None
     if reused:
-        log(f"reusing the index and database built in the run of {reused[0]['reused_from']}")
-        out["build_whoosh"], out["build_fts5"] = reused
+        log(f"reusing the index and database built in the run of {reused['build_whoosh']['reused_from']}")
+        out["build_whoosh"], out["build_fts5"] = reused["build_whoosh"], reused["build_fts5"]
     else:
         log("building the Whoosh index")
         out["build_whoosh"] = run_child("build-whoosh", str(data_dir), str(index_dir))
@@ -495,7 +495,7 @@ def run(size: int, seed: int, workers: int, clients: int, web_seconds: float, jo
     out["hit_agreement"] = agreement(out["per_query"])
     log("timeliness (/api/timeliness's computation), cold then warm")
     out["timeliness"] = run_child("timeliness", str(index_dir))
-    run_references(out, data_dir, index_dir, mix_file)
+    run_references(out, data_dir, index_dir, mix_file, reused)
     log(f"updating {UPDATE_COUNT} changed answers")
     paths = corpus.write_records(data_dir, update_indices(size, seed), size, seed, revision=1)
     journal.append(data_dir, [corpus.FIRST_ID + i for i in update_indices(size, seed)])  # as the store does
@@ -519,33 +519,41 @@ def run(size: int, seed: int, workers: int, clients: int, web_seconds: float, jo
     return out
 
 
-def reused_builds(size: int) -> tuple[dict, dict] | None:
+def reused_builds(size: int) -> dict[str, dict] | None:
     """The build figures of the newest saved run at `size`, marked with its date, or None.
 
-    `--reuse-index` measures search and update on the index and database a
+    `--reuse-index` measures search and update on the index and databases a
     previous run left in bench/work; their build figures are that run's, and the
-    report says so. Each reuse adds the update's segment and deletions to them.
+    report says so. Each reuse adds the update's segment and deletions to the
+    index and the faceted FTS5 database (the reference engines are never updated).
+    Keys: `build_whoosh`, `build_fts5` and, where that run had them, `build_<reference>`.
     """
     for path in sorted(RESULTS.glob("20*.json"), reverse=True):
         found = json.loads(path.read_text()).get("runs", {}).get(str(size))
         if found and not found["build_whoosh"].get("reused_from"):
-            return tuple({**found[key], "reused_from": found["date"]}
-                         for key in ("build_whoosh", "build_fts5"))
+            return {key: {**figures, "reused_from": found["date"]} for key, figures in found.items()
+                    if key.startswith("build_")}
     return None
 
 
-def run_references(out: dict, data_dir: Path, index_dir: Path, mix_file: Path) -> None:
+def run_references(out: dict, data_dir: Path, index_dir: Path, mix_file: Path,
+                   reused: dict[str, dict] | None = None) -> None:
     """Plain FTS5 and tantivy, built from the same corpus and run on the same mix as wrans.
 
     Also the mix on wrans counting no facets, as `/api/search?facets=none` asks.
     Adds `build_<engine>`, `search_<engine>` and each query's times and totals.
+    With `reused` builds (`--reuse-index`), an engine built before is searched as it is.
     """
     size = out["size"]
     rows = {}
     for engine, name in REFERENCES.items():
         key, target = engine.replace("-", "_"), WORK / name.format(size=size)
-        log(f"building {engine}")
-        out[f"build_{key}"] = run_child("build-reference", engine, str(data_dir), str(target))
+        if reused and f"build_{key}" in reused and target.exists():
+            log(f"reusing {engine} as built in the run of {reused[f'build_{key}']['reused_from']}")
+            out[f"build_{key}"] = reused[f"build_{key}"]
+        else:
+            log(f"building {engine}")
+            out[f"build_{key}"] = run_child("build-reference", engine, str(data_dir), str(target))
         log(f"search mix: {engine}")
         found = run_child("search-reference", engine, str(target), str(mix_file))
         out[f"search_{key}"] = search_summary(found)
