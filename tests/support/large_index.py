@@ -8,7 +8,8 @@ The index is built the way an operator recovers from a crash: `wrans index
 --rebuild` with two processes is killed with -9 once both its workers are busy,
 what became of the workers is recorded (`KilledRebuild`; tests/test_index_lifecycle.py
 asserts on it), and `wrans index --rebuild` runs again. An update then rewrites
-every 50th answer, so the index has three segments and deleted documents.
+every 50th answer (201, which two processes write as two segments), so the index
+has four segments and deleted documents.
 Processes are found through /proc, so these fixtures need Linux.
 """
 
