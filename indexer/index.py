@@ -191,6 +191,8 @@ def _upsert(index_dir: Path, plan: _Plan, report: IndexReport) -> None:
                     _delete_id(writer, segments, doc[ID_FIELD])
                     writer.add_document(**doc)
                     added.add(doc[ID_FIELD])
+            if second_share:
+                writer.flush_early()  # while the second process finishes its segment
             second.wait()
             for doc_id in second.ids:
                 _delete_id(writer, segments, doc_id)

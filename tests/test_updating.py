@@ -59,6 +59,8 @@ def _fast_update(index_dir: Path, paths: list[Path], procs: int = 1) -> bool:
             if doc is not None:
                 writer.delete_by_term(ID_FIELD, doc[ID_FIELD], searcher=searcher)
                 writer.add_document(**doc)
+        if second_share:
+            writer.flush_early()
         second.wait()
         for doc_id in second.ids:
             writer.delete_by_term(ID_FIELD, doc_id, searcher=searcher)
@@ -132,11 +134,22 @@ def _by_id(index_dir: Path) -> dict:
     return {key: sorted(found) for key, found in out.items()}
 
 
-def test_a_second_process_writes_half_the_records_as_its_own_segment(tmp_path):
+@pytest.mark.parametrize("merging", [True, False])
+def test_a_second_process_writes_half_the_records_as_its_own_segment(tmp_path, merging):
+    """Merging small segments in, the parent writes its segment at commit; merging
+    none, while the second process finishes (`flush_early`). Either way as stock."""
     data = tmp_path / "data"
     size = 100 + 5 * SMALL_SEGMENTS + UPDATED
     original = corpus.write_records(data, range(size), size, seed=7)
-    _index_with_small_segments(tmp_path / "base", [_document_from_path(p) for p in original])
+    documents = [_document_from_path(p) for p in original]
+    if merging:
+        _index_with_small_segments(tmp_path / "base", documents)
+    else:
+        (tmp_path / "base").mkdir()
+        writer = whoosh_index.create_in(str(tmp_path / "base"), build_schema()).writer(compound=False)
+        for doc in documents:
+            writer.add_document(**doc)
+        writer.commit()
     changed = corpus.write_records(data, range(size - UPDATED - 25, size - 25), size, seed=7, revision=1)
     changed[3].write_text("{not json", encoding="utf-8")  # one bad record in each half: skipped
     changed[-3].write_text("{not json", encoding="utf-8")
@@ -149,6 +162,7 @@ def test_a_second_process_writes_half_the_records_as_its_own_segment(tmp_path):
     counts = [s.doc_count_all() for s in whoosh_index.open_dir(str(tmp_path / "fast"))._segments()]
     half = (len(changed) + 1) // 2
     assert counts[-1] == len(changed) - half - 1, "the last segment is the second process's half"
+    assert len(counts) == (2 + 1 if merging else 1 + 2), counts  # merged small ones, or none to merge
     expected = _by_id(tmp_path / "stock")
     assert sum(map(len, expected.values())) > 3000
     assert _by_id(tmp_path / "fast") == expected

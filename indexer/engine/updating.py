@@ -106,16 +106,35 @@ class _SecondSegmentWriter(BuildSegmentWriter):
 
 
 class UpdateSegmentWriter(BuildSegmentWriter):
-    """An update's writer: prepared documents, in memory unless the commit's merge is large."""
+    """An update's writer: its postings in memory unless the commit's merge is large."""
 
     raw_below = RAW_BELOW
 
     def __init__(self, ix, expected_docs: int, **options):
         FastSegmentWriter.__init__(self, ix, **options)
         self._plain_schema = plain_schema(self.schema)
-        self.in_memory = expected_docs + docs_merged_at_commit(self) <= MAX_IN_MEMORY
+        self._merged_at_commit = docs_merged_at_commit(self)
+        self._flushed: list | None = None  # this writer's segment once `flush_early` wrote it
+        self.in_memory = expected_docs + self._merged_at_commit <= MAX_IN_MEMORY
         if self.in_memory:
             self.pool = InMemoryPostingPool(self.schema)
+
+    def flush_early(self) -> bool:
+        """Write this writer's segment now, while the second process finishes its own.
+
+        Only when the commit will merge no segment in: a merge copies every
+        document it finds, so it must come after the second's old versions are
+        deleted, which is once the second is done. Returns whether it wrote.
+        """
+        if self._merged_at_commit:
+            return False
+        self._check_state()
+        if self._added:
+            self._flushed = [self._finalize_segment()]
+        else:
+            self._close_segment()
+            self._flushed = []
+        return True
 
     def _add_terms(self, fieldname: str, docnum: int, items) -> int:
         if self.in_memory:
@@ -139,8 +158,10 @@ class UpdateSegmentWriter(BuildSegmentWriter):
         table of contents (which deletes the files of segments no longer listed).
         """
         self._check_state()
-        final = self._merge_segments(None, None, None)
-        if self._added:
+        final = self._merge_segments(None, None, None)  # after `flush_early`, merges nothing
+        if self._flushed is not None:
+            final += self._flushed
+        elif self._added:
             final.append(self._finalize_segment())
         else:
             self._close_segment()
