@@ -339,3 +339,19 @@ def test_changed_is_a_column_without_index_terms_compared_to_the_microsecond(sam
     assert at_newest and changed(newest - tick, newest) == at_newest
     assert changed(newest, newest + dt.timedelta(days=1)) == set()
     assert changed(newest - tick, newest - tick) == set()
+
+
+def test_an_alerts_few_changed_answers_bound_what_its_search_reads(sample_index, monkeypatch):
+    """The search runs among the answers changed in the window, not over every match."""
+    from indexer.engine import matcharrays
+    from indexer.search import SearchRequest
+
+    seen, original = [], matcharrays.all_matches
+    monkeypatch.setattr(matcharrays, "all_matches",
+                        lambda *args: seen.append(args[4] if len(args) > 4 else None) or original(*args))
+    newest = sample_index.latest_change()
+    window = (newest, newest + dt.timedelta(hours=1))  # an hourly run with nothing new
+    total, _hits = sample_index.iter_hits(SearchRequest(q="department", changed_between=window), 100)
+    sample_index.iter_hits(SearchRequest(q="department"), 100)
+    assert total == 0 and seen[0] is not None and len(seen[0]) == 0  # no block of any segment read
+    assert seen[1] is None

@@ -312,3 +312,17 @@ def _rarely_adjacent(searcher) -> tuple[int, int, str, str]:
             met = len(searcher.search(query.Phrase("exact", [first, second]), limit=None))
             pairs.append((met / occur, met, occur, first, second))
     return min(pairs)[1:]
+
+
+def test_matching_among_candidates_is_matching_all_then_keeping_them(index_dir, monkeypatch):
+    """`within` (an alert's few changed answers) gives exactly the full matches it holds, bit for bit."""
+    ix = open_live_index(index_dir)
+    with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
+        total = searcher.doc_count_all()
+        within = np.sort(np.random.default_rng(1).choice(total, 60, replace=False)).astype(np.int64)
+        for q in _queries(searcher):
+            full = matcharrays.all_matches(searcher, q, searcher.context(), tick=lambda: None)
+            among = matcharrays.all_matches(searcher, q, searcher.context(), tick=lambda: None, within=within)
+            keep = np.isin(full.ids, within)
+            assert among.ids.tolist() == full.ids[keep].tolist(), q
+            assert among.scores.tolist() == full.scores[keep].tolist(), q

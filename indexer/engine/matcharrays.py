@@ -83,18 +83,26 @@ class Matches:
         return len(self.ids)
 
 
-def all_matches(top_searcher, q, context, tick: Tick) -> Matches:
+def all_matches(top_searcher, q, context, tick: Tick, within: np.ndarray | None = None) -> Matches:
     """Every live match of `q` over all segments, top-level numbers, scored by `context`.
 
     `context` is what the collector was prepared with: its weighting (None for a
-    date sort, which needs no scores) decides whether scores are computed.
+    date sort, which needs no scores) decides whether scores are computed. With
+    `within` (sorted top-level numbers), only the matches among them, and only
+    the posting blocks that can hold one are read.
     """
     scored = context.weighting is not None
     q = _unstepped_query(q).accept(
         lambda node: _ArrayPhrase(node, scored, tick) if type(node) is Phrase else node)
     parts = []
     for sub, offset in top_searcher.leaf_searchers():
-        found = _Evaluator(scored, tick).evaluate(q.matcher(sub, context), None)
+        candidates = None
+        if within is not None:
+            lo, hi = within.searchsorted([offset, offset + sub.doc_count_all()])
+            if lo == hi:
+                continue
+            candidates = within[lo:hi] - offset
+        found = _Evaluator(scored, tick).evaluate(q.matcher(sub, context), candidates)
         if len(found):
             parts.append(Matches(found.ids + offset if offset else found.ids, found.scores))
     if not parts:
