@@ -7,9 +7,11 @@ a forked process writes the second half of them as a segment of its own
 (`SecondSegment`, as a rebuild's workers write their runs) while the parent
 writes the first half into its writer's segment; the parent then deletes the
 old versions of every id either wrote and commits both segments in one table
-of contents (`UpdateSegmentWriter.commit_with`). Both halves of the work run on
-both cores. (Workers that only analysed, feeding one writer, left the commit's
-second on one core: 500 answers at 1M took 2.8-3.2 s, not under 3.)
+of contents (`UpdateSegmentWriter.commit_with`). When that commit merges no
+small segment in, the parent writes its segment while the second process is still
+finishing (`flush_early`). Analysis and the postings' write both run on both
+cores. (Workers that only analysed, feeding one writer, left the commit's second
+on one core: 500 answers at 1M took 2.8-3.2 s; now 2.3 s, docs/performance.md.)
 
 The postings go to the build's in-memory pool, which needs each term's postings
 in document order. An update's writer adds its own documents first, then at
@@ -64,7 +66,6 @@ class SecondSegment:
         self._pool = self._pending = None
         self.segments: list = []
         self.ids: list[str] = []
-        self.skipped = 0
         if paths:
             context = multiprocessing.get_context("fork")
             self._pool = context.Pool(1, initializer=_die_with_parent, initargs=(os.getpid(),))
@@ -74,7 +75,7 @@ class SecondSegment:
     def wait(self) -> None:
         """Wait for the segment; set `segments` (it, or none when every record was skipped) and `ids`."""
         if self._pending is not None:
-            segment, self.ids, self.skipped = self._pending.get()
+            segment, self.ids = self._pending.get()
             self.segments = [segment] if segment is not None else []
 
     def __enter__(self) -> SecondSegment:
@@ -87,7 +88,7 @@ class SecondSegment:
 
 
 def _write_second(folder: str, paths: list[Path], to_document, id_field: str, writer_options: dict):
-    """In the forked process: write `paths` as one segment; (segment or None, ids written, skipped)."""
+    """In the forked process: write `paths` as one segment; (segment or None, the ids written)."""
     ids: list[str] = []
 
     def document(path: Path) -> dict | None:
@@ -96,12 +97,14 @@ def _write_second(folder: str, paths: list[Path], to_document, id_field: str, wr
             ids.append(doc[id_field])
         return doc
 
-    segment, _indexed, skipped = _write_run(folder, paths, document, writer_options, lambda _n: None,
-                                            _SecondSegmentWriter)
-    return segment, ids, skipped
+    segment, _indexed, _skipped = _write_run(folder, paths, document, writer_options, lambda _n: None,
+                                             _SecondSegmentWriter)
+    return segment, ids
 
 
 class _SecondSegmentWriter(BuildSegmentWriter):
+    """A build's writer whose small blocks stay raw, as the update's own writer's do."""
+
     raw_below = RAW_BELOW
 
 
