@@ -81,6 +81,11 @@ def collect(searcher, tables, final, limit: int, sort: str, facets, time_limit: 
     return collector.collected()
 
 
+def _in_range(days: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Which raw date values a date check keeps: lo..hi, both ends clipped to the column's type."""
+    return (days >= max(lo, 0)) & (days <= min(hi, UINT64_MAX))
+
+
 class _ArrayCollector(Collector):
     """A Whoosh collector that finds every match in `prepare` and never steps a matcher."""
 
@@ -119,8 +124,7 @@ class _ArrayCollector(Collector):
             return None
         keep = None
         for values, lo, hi in self.checks:
-            days = as_numpy(values)
-            kept = (days >= max(lo, 0)) & (days <= min(hi, UINT64_MAX))
+            kept = _in_range(as_numpy(values), lo, hi)
             keep = kept if keep is None else keep & kept
         ids = np.flatnonzero(keep)
         return ids if len(ids) <= SELECTIVE_CHECKS * len(keep) else None
@@ -134,8 +138,7 @@ class _ArrayCollector(Collector):
         ids = found.ids
         keep = np.full(len(ids), not self.missing_facet)
         for values, lo, hi in self.checks:
-            days = as_numpy(values)[ids]
-            keep &= (days >= max(lo, 0)) & (days <= min(hi, UINT64_MAX))
+            keep &= _in_range(as_numpy(values)[ids], lo, hi)
         masks = {name: np.isin(as_numpy(self.tables.facets[name].ordinals)[ids], ordinals)
                  for name, ordinals in self.facet_filters.items()}
         groups = as_numpy(self.tables.groups)[ids] if self.tables.groups is not None else None
