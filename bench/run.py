@@ -445,7 +445,7 @@ def ratio(a, b):
 
 
 def run(size: int, seed: int, workers: int, clients: int, web_seconds: float, jobs: int,
-        work: Path | None = None, reuse: bool = False) -> dict:
+        work: Path | None = None, reuse: bool = False, rebuild_index: bool = False) -> dict:
     global WORK
     WORK = work or WORK
     WORK.mkdir(parents=True, exist_ok=True)
@@ -464,12 +464,16 @@ def run(size: int, seed: int, workers: int, clients: int, web_seconds: float, jo
            "corpus": corpus_report, "queries": len(mix)}
     reused = reused_builds(size) if reuse and index_dir.exists() and db.exists() else None
     if reused:
-        log(f"reusing the index and database built in the run of {reused['build_whoosh']['reused_from']}")
-        out["build_whoosh"], out["build_fts5"] = reused["build_whoosh"], reused["build_fts5"]
+        log(f"reusing the database built in the run of {reused['build_fts5']['reused_from']}")
+        out["build_fts5"] = reused["build_fts5"]
+    if reused and not rebuild_index:
+        log(f"reusing the index built in the run of {reused['build_whoosh']['reused_from']}")
+        out["build_whoosh"] = reused["build_whoosh"]
     else:
         log("building the Whoosh index")
         out["build_whoosh"] = run_child("build-whoosh", str(data_dir), str(index_dir))
         log(f"  {out['build_whoosh']}")
+    if not reused:
         log("member and department pages; references' share of the build (issue 17)")
         out["connections"] = run_child("connections", str(data_dir), str(index_dir),
                                        str(out["build_whoosh"]["cpu_s"]))
@@ -524,14 +528,16 @@ def reused_builds(size: int) -> dict[str, dict] | None:
 
     `--reuse-index` measures search and update on the index and databases a
     previous run left in bench/work; their build figures are that run's, and the
-    report says so. Each reuse adds the update's segment and deletions to the
-    index and the faceted FTS5 database (the reference engines are never updated).
+    report says so: each engine's figures name the run that built it (a run that
+    reused it names the one before). Each reuse adds the update's segment and
+    deletions to the index and the faceted FTS5 database (the reference engines
+    are never updated); `--rebuild-index` builds the index afresh.
     Keys: `build_whoosh`, `build_fts5` and, where that run had them, `build_<reference>`.
     """
     for path in sorted(RESULTS.glob("20*.json"), reverse=True):
         found = json.loads(path.read_text()).get("runs", {}).get(str(size))
-        if found and not found["build_whoosh"].get("reused_from"):
-            return {key: {**figures, "reused_from": found["date"]} for key, figures in found.items()
+        if found:
+            return {key: {"reused_from": found["date"], **figures} for key, figures in found.items()
                     if key.startswith("build_")}
     return None
 
@@ -691,9 +697,11 @@ def main(argv=None) -> int:
     parser.add_argument("--no-save", action="store_true", help="print the results, write nothing")
     parser.add_argument("--reuse-index", action="store_true",
                         help="measure on the index and database a previous run built (its build figures)")
+    parser.add_argument("--rebuild-index", action="store_true",
+                        help="with --reuse-index: build the wrans index afresh, reuse the rest")
     args = parser.parse_args(argv)
     result = run(args.size, args.seed, args.workers, args.clients, args.web_seconds, args.jobs,
-                 reuse=args.reuse_index)
+                 reuse=args.reuse_index, rebuild_index=args.rebuild_index)
     if args.no_save:
         print(json.dumps({k: v for k, v in result.items() if k != "per_query"}, indent=1))
         return 0

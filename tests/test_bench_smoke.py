@@ -198,11 +198,16 @@ def test_a_reused_run_takes_every_build_from_the_newest_run_that_built(tmp_path,
     monkeypatch.setattr(run, "RESULTS", tmp_path)
     built = {"date": "2026-11-29T22:04", "build_whoosh": {"wall_s": 9.0}, "build_fts5": {"wall_s": 3.0},
              "build_plain_fts5": {"wall_s": 2.0}, "search_whoosh": {}}
-    reusing = {"date": "2026-11-30T08:00", "build_whoosh": {"wall_s": 9.0, "reused_from": built["date"]}}
     (tmp_path / "2026-11-29.json").write_text(json.dumps({"runs": {"5": built}}))
-    (tmp_path / "2026-11-30.json").write_text(json.dumps({"runs": {"5": reusing}}))
     reused = run.reused_builds(5)
     assert set(reused) == {"build_whoosh", "build_fts5", "build_plain_fts5"}
     assert all(figures["reused_from"] == built["date"] for figures in reused.values())
     assert reused["build_plain_fts5"]["wall_s"] == 2.0
     assert run.reused_builds(6) is None
+    # A later run that reused them all but built the index again (`--rebuild-index`).
+    rebuilt = {"date": "2026-11-30T08:00", "build_whoosh": {"wall_s": 8.0},
+               **{key: figures for key, figures in reused.items() if key != "build_whoosh"}}
+    (tmp_path / "2026-11-30.json").write_text(json.dumps({"runs": {"5": rebuilt}}))
+    reused = run.reused_builds(5)
+    assert reused["build_whoosh"] == {"wall_s": 8.0, "reused_from": rebuilt["date"]}
+    assert reused["build_fts5"] == {"wall_s": 3.0, "reused_from": built["date"]}

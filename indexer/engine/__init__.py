@@ -59,7 +59,9 @@ Private Whoosh names relied on, by module:
   and `W3FieldWriter.finish_term` write: `WHOOSH3_HEADER_MAGIC`, the block's
   pickled info and data, and the terms table row (`W3TermInfo._struct`, then the
   postings' offset and length) added to `fieldwriter._tindex` under `_fieldid`;
-  the postings writer's `_postfile`.
+  the postings writer's `_postfile`; and `codec.whoosh3.dumps`, the module global
+  its writer pickles blocks with, replaced when posting_pool is imported (by
+  building and updating, so by every writer here): protocol 3, not 2.
 - columns: `VarBytesColumn.Reader`'s `_dbfile`, `_basepos`, `_lengths`;
   `NumericColumn.Reader`'s `_dbfile`, `_basepos`, `_count`, `_doccount`,
   `_typecode`, `_default`.

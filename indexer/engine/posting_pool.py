@@ -12,6 +12,12 @@ codec's size handed whole to Whoosh's own posting writer, or, for the many terms
 that fit one block, encoded here in one go (`_OneBlockTerms`); either way the
 bytes on disk are the ones the stock writer writes (tests/test_posting_pool.py
 compares them).
+Blocks are pickled with protocol 3 (`BLOCK_PROTOCOL`), by this module and, from
+its import on, by Whoosh's own writer too (an update's merges, stock writers).
+Protocol 2, Whoosh's choice, pickles each position string of `exact` as a call
+to `_codecs.encode` on a latin-1 text: at 100k answers a block of "many" took
+43 us to unpickle and 1,818 bytes compressed; at protocol 3, 7 us and 1,000
+bytes, and a quarter of the time to pickle. Any Whoosh on Python 3 reads both.
 The price is memory: 8 bytes a posting plus its value (4 bytes, or `exact`'s
 positions), about 10 KB an answer, held until the segment is written (a build's
 runs are sized for it: `building.MAX_RUN`).
@@ -23,10 +29,30 @@ import zlib
 from array import array
 from pickle import dumps
 
+from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import length_to_byte
 from whoosh.util.numlists import delta_encode
+
+BLOCK_PROTOCOL = 3  # the lowest protocol that pickles bytes as bytes
+
+
+def block_dumps(obj, protocol: int = BLOCK_PROTOCOL) -> bytes:
+    """Pickle a posting block's info or data (or inlined postings) at `BLOCK_PROTOCOL` or above."""
+    return dumps(obj, max(protocol, BLOCK_PROTOCOL))
+
+
+def use_block_protocol() -> None:
+    """Make Whoosh's postings writer pickle as `block_dumps` does (it asks for protocol 2).
+
+    `whoosh.codec.whoosh3` calls its module's `dumps` for exactly three things:
+    a block's data, its info and a term's inlined postings.
+    """
+    whoosh3.dumps = block_dumps
+
+
+use_block_protocol()
 
 
 class InMemoryPostingPool:
@@ -170,12 +196,12 @@ class _OneBlockTerms:
             weight_sum, mini_weights, maxweight, minlength, maxlength, mini_values = self._one(entry)
         else:
             weight_sum, mini_weights, maxweight, minlength, maxlength, mini_values = self._many(entry)
-        data = dumps((tuple(delta_encode(ids)), mini_weights, mini_values), 2)
+        data = block_dumps((tuple(delta_encode(ids)), mini_weights, mini_values))
         level = 0 if count < self.raw_below else self.level
         if level:
             data = zlib.compress(data, level)
         last, min_byte, max_byte = ids[-1], length_to_byte(minlength), length_to_byte(maxlength)
-        info = dumps((count, last, maxweight, level, min_byte, max_byte), 2)
+        info = block_dumps((count, last, maxweight, level, min_byte, max_byte))
         postings = WHOOSH3_HEADER_MAGIC + pack_int(-(len(info) + len(data))) + info + data
         start = postfile.tell()
         postfile.write(postings)
