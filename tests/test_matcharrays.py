@@ -55,9 +55,9 @@ def large_index_dir(tmp_path_factory):
     return large.index_dir
 
 
-def _words(searcher) -> list[str]:
-    """Answer words in about 50 %, 20 %, 5 % and 1 % of the answers."""
-    terms = [(searcher.doc_frequency("answer", t), t.decode()) for t in searcher.lexicon("answer")]
+def _words(searcher, field: str = "answer") -> list[str]:
+    """Words of `field` in about 50 %, 20 %, 5 % and 1 % of the answers."""
+    terms = [(searcher.doc_frequency(field, t), t.decode()) for t in searcher.lexicon(field)]
     terms = [(df, t) for df, t in terms if t.isalpha() and len(t) > 3]
     size = searcher.doc_count()
     return [min(terms, key=lambda term: abs(term[0] - share * size))[1] for share in (0.5, 0.2, 0.05, 0.01)]
@@ -297,6 +297,24 @@ def test_a_phrase_reads_its_third_word_only_where_the_first_two_meet(index_dir, 
     assert sorted(found.ids.tolist()) == sorted(hit.docnum for hit in stepped)
     assert met < occur / 4, (first, second, met, occur)  # the test's premise
     assert 0 < the_blocks <= met
+
+
+def test_a_proximity_clause_reads_its_words_only_where_the_search_matched(index_dir, monkeypatch):
+    """The run of typed words is optional (`AndMaybe`): its words' positions are
+    decoded only in the answers the search found, not wherever both words occur."""
+    decoded: list[int] = []
+    original = matcharrays._positions
+    monkeypatch.setattr(matcharrays, "_positions", lambda values: decoded.append(len(values)) or original(values))
+    ix = open_live_index(index_dir)
+    with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
+        rarest = _words(searcher)[3]
+        common, middle = _words(searcher, "exact")[:2]
+        q = query.AndMaybe(query.Term("answer", rarest), query.Phrase("exact", [middle, common], slop=3))
+        found = matcharrays.all_matches(searcher, q, searcher.context(), tick=lambda: None)
+        assert (found.ids.tolist(), found.scores.tolist()) == _stepped(searcher, q, searcher.context())
+        both = len(list(query.And([query.Term("exact", middle), query.Term("exact", common)]).docs(searcher)))
+    assert 0 < len(found) and both > 4 * len(found)  # the test's premise: the search is far narrower
+    assert 0 < sum(decoded) <= 2 * len(found)  # each word's positions, in the search's answers only
 
 
 def _rarely_adjacent(searcher) -> tuple[int, int, str, str]:

@@ -19,8 +19,8 @@ A phrase (and the proximity clause, a phrase with slop) is the intersection of
 its words over arrays, kept where the words' decoded positions follow each other
 within the slop, checked for all candidates at once, and again as each word joins
 (so a third word is read only where the first two meet): `all_matches` swaps each
-`Phrase` for an `_ArrayPhrase`, whose matcher per segment is that list of
-matches. (Whoosh's own phrase matcher steps to its first match as it is built,
+`Phrase` for an `_ArrayPhrase`, whose matcher per segment (`_NearMatcher`) finds
+those matches only when evaluated, among its parent's candidates. (Whoosh's own phrase matcher steps to its first match as it is built,
 which for a rare phrase of common words was most of a second at 1M answers.
 Its intersections, and those of And, AndMaybe and AndNot from the root down, are
 built without that first step: `_unstepped_query`.)
@@ -122,9 +122,15 @@ class _Evaluator:
 
     def evaluate(self, m, within: np.ndarray | None) -> Matches:
         """The matches of `m` among `within` (sorted ids, or None for all)."""
+        kind = type(m)
+        if kind is _NearMatcher:  # its words read only now, only where `within` allows
+            if m.listed is not None:  # Whoosh has stepped it already: read as listed
+                return self._boosted(self.evaluate(m.listed, within), m.boost)
+            if within is not None and not len(within):
+                return self._empty()
+            return self._boosted(self._near(m.take_words(), within), m.boost)
         if isinstance(m, NullMatcherClass) or not m.is_active() or (within is not None and not len(within)):
             return self._empty()
-        kind = type(m)
         if kind is W3LeafMatcher and (not self.scored or _is_bm25f(m.scorer)):
             return self._leaf(m, within)
         if kind is ListMatcher and m._scorer is None:  # `Every`, inlined or preloaded postings
@@ -382,12 +388,44 @@ class _ArrayPhrase(Phrase):
                      self.slop)
         if not _near_in_arrays(near, self._scored):
             return super().matcher(searcher, context)
-        found = _Evaluator(self._scored, self._tick)._near(near, None)
-        if not len(found):
-            return NullMatcher()
-        # SpanNear2Matcher scores its words' intersection times its boost of 1.0, a no-op.
-        m = ListMatcher(found.ids.tolist(), weights=found.scores.tolist() if self._scored else None)
-        return WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
+        return _NearMatcher(near, self.boost, _Evaluator(self._scored, self._tick))
+
+
+class _NearMatcher(WrappingMatcher):
+    """A phrase's matches in one segment, found by `_near` only when first wanted.
+
+    Evaluated here, they are found among the candidates its parent allows (the
+    proximity clause under `AndMaybe` reads its words only where the search
+    matched; an alert's phrase only among the answers changed since its last
+    run). Stepped by Whoosh (an `Or` asks `is_active` as it is built), they are
+    found in all documents and listed, scored as `ListMatcher` scores them,
+    times the phrase's boost. Either way its words' postings are read once.
+    """
+
+    def __init__(self, near: _Near, boost: float, evaluator: _Evaluator):
+        self.near, self.boost, self.evaluator = near, boost, evaluator
+        self.listed = None  # the ListMatcher stepping made, once it has
+
+    def take_words(self) -> _Near:
+        """The words, for one evaluation: their leaves are read through as it goes."""
+        near, self.near = self.near, None
+        if near is None:
+            raise RuntimeError("a phrase's words were read twice")
+        return near
+
+    @property
+    def child(self):
+        if self.listed is None:
+            found = self.evaluator._near(self.take_words(), None)
+            self.listed = ListMatcher(found.ids.tolist(), weights=found.scores.tolist()
+                                      if self.evaluator.scored else None)
+        return self.listed
+
+    def copy(self):
+        return WrappingMatcher(self.child.copy(), boost=self.boost)
+
+    def _replacement(self, newchild):
+        return WrappingMatcher(newchild, boost=self.boost)
 
 
 class _Near:
@@ -597,6 +635,8 @@ def _is_bm25f(scorer) -> bool:
 def _size(m) -> float:
     """A cheap upper bound on the matches of `m`, to evaluate the smaller side first."""
     kind = type(m)
+    if kind is _NearMatcher:
+        return min(map(_size, m.near.ms)) if m.near is not None else _size(m.listed)
     if kind is W3LeafMatcher:
         length = m._length  # bytes of postings on disk: proportional enough to the matches
         return length[0] if isinstance(length, tuple) else length  # Whoosh keeps some as 1-tuples
