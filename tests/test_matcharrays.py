@@ -304,7 +304,8 @@ def test_a_proximity_clause_reads_its_words_only_where_the_search_matched(index_
     decoded only in the answers the search found, not wherever both words occur."""
     decoded: list[int] = []
     original = matcharrays._positions
-    monkeypatch.setattr(matcharrays, "_positions", lambda values: decoded.append(len(values)) or original(values))
+    monkeypatch.setattr(matcharrays, "_positions",
+                        lambda values: decoded.append(len(values)) or original(values))
     ix = open_live_index(index_dir)
     with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
         rarest = _words(searcher)[3]

@@ -89,7 +89,8 @@ def test_position_blocks_pickle_bytes_as_bytes_whoever_writes_them(tmp_path, doc
             leaf._next_block()
         assert blocks > 1
         single = next(t for t in reader.lexicon("exact") if reader.doc_frequency("exact", t) == 2)
-        assert _block_data(reader.postings("exact", single))[:2] == pickle.PROTO + bytes([3])  # `_OneBlockTerms`
+        one_block = _block_data(reader.postings("exact", single))  # written by `_OneBlockTerms`
+        assert one_block[:2] == pickle.PROTO + bytes([posting_pool.BLOCK_PROTOCOL])
 
 
 def _odd_schema():

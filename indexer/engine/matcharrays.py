@@ -20,8 +20,9 @@ its words over arrays, kept where the words' decoded positions follow each other
 within the slop, checked for all candidates at once, and again as each word joins
 (so a third word is read only where the first two meet): `all_matches` swaps each
 `Phrase` for an `_ArrayPhrase`, whose matcher per segment (`_NearMatcher`) finds
-those matches only when evaluated, among its parent's candidates. (Whoosh's own phrase matcher steps to its first match as it is built,
-which for a rare phrase of common words was most of a second at 1M answers.
+those matches only when evaluated, among its parent's candidates. (Whoosh's own
+phrase matcher steps to its first match as it is built, which for a rare phrase
+of common words was most of a second at 1M answers.
 Its intersections, and those of And, AndMaybe and AndNot from the root down, are
 built without that first step: `_unstepped_query`.)
 Matchers without an array form here (other spans, preloaded ORs) are stepped as
