@@ -79,18 +79,48 @@ def test_position_blocks_pickle_bytes_as_bytes_whoever_writes_them(tmp_path, doc
         term = max(reader.lexicon("exact"), key=lambda t: reader.doc_frequency("exact", t))
         leaf = reader.postings("exact", term)
         assert reader.doc_frequency("exact", term) > 128  # more than one block: `_write_blocks`
-        blocks = 0
+        blocks = counted = 0  # blocks, and those whose term counts differ (a tuple of them)
         while leaf.is_active():
             data = _block_data(leaf)
             assert data[:2] == pickle.PROTO + bytes([posting_pool.BLOCK_PROTOCOL])
             assert b"_codecs" not in data
-            assert len(pickle.loads(data)[2]) == leaf._blocklength  # one position string a posting
+            _, weights, values = pickle.loads(data)
+            assert len(values) == leaf._blocklength  # one position string a posting
+            assert weights is None or type(weights) is float or {type(w) for w in weights} == {int}
+            counted += type(weights) is tuple
             blocks += 1
             leaf._next_block()
-        assert blocks > 1
+        assert blocks > 1 and counted
         single = next(t for t in reader.lexicon("exact") if reader.doc_frequency("exact", t) == 2)
         one_block = _block_data(reader.postings("exact", single))  # written by `_OneBlockTerms`
         assert one_block[:2] == pickle.PROTO + bytes([posting_pool.BLOCK_PROTOCOL])
+
+
+def test_compact_blocks_score_exactly_as_whooshs_own(tmp_path, documents, monkeypatch):
+    """Ints for whole-number weights, protocol 3: every score is the one the blocks
+    Whoosh writes itself (floats, protocol 2) give."""
+    from whoosh import query
+    from whoosh.codec import whoosh3
+
+    with monkeypatch.context() as stock:
+        stock.setattr(whoosh3, "dumps", pickle.dumps)
+        stock.setattr(whoosh3.W3PostingsWriter, "_mini_weights", posting_pool._stock_mini_weights)
+        _write(tmp_path / "stock", build_schema(), SegmentWriter, documents)
+    _write(tmp_path / "compact", build_schema(), building.BuildSegmentWriter, documents)
+    stock_ix, compact_ix = (whoosh_index.open_dir(str(tmp_path / name)) for name in ("stock", "compact"))
+    with stock_ix.searcher() as stock_searcher, compact_ix.searcher() as compact_searcher:
+        reader = stock_searcher.reader()
+        words = sorted(reader.lexicon("answer"), key=lambda t: -reader.doc_frequency("answer", t))
+        queries = [query.Term("answer", words[0]), query.Term("answer", words[40]),
+                   query.Or([query.Term("heading", words[3]), query.Term("exact", words[5])]),
+                   query.Phrase("exact", ["of", "the"]), query.Phrase("exact", ["the", "department"], slop=4)]
+        for q in queries:
+            stock_hits = [(hit.docnum, hit.score) for hit in stock_searcher.search(q, limit=None)]
+            compact_hits = [(hit.docnum, hit.score) for hit in compact_searcher.search(q, limit=None)]
+            assert compact_hits == stock_hits and len(stock_hits) > 5, q
+    postings = {name: sum(f.stat().st_size for f in (tmp_path / name).glob("*.pst"))
+                for name in ("stock", "compact")}
+    assert postings["compact"] < 0.85 * postings["stock"], postings
 
 
 def _odd_schema():

@@ -60,8 +60,9 @@ Private Whoosh names relied on, by module:
   pickled info and data, and the terms table row (`W3TermInfo._struct`, then the
   postings' offset and length) added to `fieldwriter._tindex` under `_fieldid`;
   the postings writer's `_postfile`; and `codec.whoosh3.dumps`, the module global
-  its writer pickles blocks with, replaced when posting_pool is imported (by
-  building and updating, so by every writer here): protocol 3, not 2.
+  its writer pickles blocks with, and `W3PostingsWriter._mini_weights`, both
+  replaced when posting_pool is imported (by building and updating, so by every
+  writer here): protocol 3, not 2, and whole-number weights as ints.
 - columns: `VarBytesColumn.Reader`'s `_dbfile`, `_basepos`, `_lengths`;
   `NumericColumn.Reader`'s `_dbfile`, `_basepos`, `_count`, `_doccount`,
   `_typecode`, `_default`.
