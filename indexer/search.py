@@ -25,7 +25,7 @@ from .collecting import Collected, collect
 from .damage import opening_index
 from .engine.weighting import CachedLengthBM25F
 from .errors import IndexOutdated, QueryError
-from .facets import SearcherTables, SegmentArrays, raw_day
+from .facets import NO_DATE, SearcherTables, SegmentArrays, as_numpy, raw_day
 from .filters import (
     STATUSES,
     FilterMiss,
@@ -335,8 +335,10 @@ class SearchIndex:
         searcher = self._searcher()
         if CHANGED_COLUMN not in searcher.schema:
             return None
-        found = searcher.search(query.Every(), sortedby=CHANGED_COLUMN, reverse=True, limit=1)
-        return found[0].get(CHANGED_COLUMN) if found else None
+        tables = self._tables(searcher)  # the column as date checks read it: no sort of every answer
+        changed = as_numpy(tables.dates[CHANGED_COLUMN])[tables.live]
+        changed = changed[changed != NO_DATE]
+        return searcher.schema[CHANGED_COLUMN].from_column_value(int(changed.max())) if len(changed) else None
 
     def filter_values(self, name: str) -> list[str]:
         """Every value the index holds for filter `name` (e.g. "dept"), for suggestions."""

@@ -319,6 +319,17 @@ def test_a_public_site_url_without_https_is_named_in_a_warning(site_url, warned)
         assert site_url in warning and "https" in warning
 
 
+def test_the_latest_change_is_read_from_the_column_as_whooshs_sort_finds_it(sample_index):
+    """Where a send run's watermark moves to: the newest `changed` of a live answer."""
+    from whoosh import query
+
+    from indexer.schema import CHANGED_COLUMN
+
+    searcher = sample_index._searcher()
+    newest_first = searcher.search(query.Every(), sortedby=CHANGED_COLUMN, reverse=True, limit=1)
+    assert sample_index.latest_change() == newest_first[0][CHANGED_COLUMN] is not None
+
+
 def test_changed_is_a_column_without_index_terms_compared_to_the_microsecond(sample_index):
     """Alerts ask for `after < changed <= until` on the column; `changed` has no terms to read."""
     from indexer.schema import CHANGED_COLUMN
