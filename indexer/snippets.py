@@ -12,10 +12,11 @@ passages are the ones Whoosh's pipeline gives (tests/test_snippets_stable.py).
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from html import escape
-from itertools import accumulate, chain
+from itertools import accumulate, chain, compress
 
 from whoosh import highlight
 from whoosh.analysis import RegexTokenizer, Token
@@ -166,9 +167,9 @@ class SnippetScanner:
         tokenizer, *filters = analyzer.items
         if not isinstance(tokenizer, RegexTokenizer) or tokenizer.gaps or tokenizer.expression.groups:
             raise TypeError(f"snippets need a RegexTokenizer that finds words, not {tokenizer!r}")
-        self._finditer = tokenizer.expression.finditer
-        self._findall = tokenizer.expression.findall
-        self._split = tokenizer.expression.split
+        expression = tokenizer.expression
+        # Split on the words kept as a group: the text between them and the words, one pass.
+        self._split = re.compile(f"({expression.pattern})", expression.flags).split
         self._filters = filters
         self._memo: dict[str, str] = {}
 
@@ -176,21 +177,22 @@ class SnippetScanner:
         """Every token's start, end and term if sought; None where no sought word occurs.
 
         The words, the text between them, their offsets and their terms are found
-        a list at a time (`findall`, `split`, `accumulate`, `map`), not a word at a
-        time: most texts of a page hold no sought word in one of their fields, and
-        the fragmenter only steps near the matches of the others.
+        a list at a time (one `split`, `accumulate`, `map`), not a word at a time:
+        most texts of a page hold no sought word in one of their fields, and the
+        fragmenter only steps near the matches of the others.
         """
-        found = self._findall(text)
+        parts = self._split(text)  # text before the first word, a word, text after it, ...
+        found = parts[1::2]
         terms = list(map(self._memo.get, found))
         if None in terms:
             terms = [self._term(word) if term is None else term
                      for word, term in zip(found, terms, strict=True)]
         marks = list(map({word: word for word in words}.get, terms))
-        matched = [i for i, mark in enumerate(marks) if mark is not None] if any(marks) else []
-        if not matched:
+        if not any(marks):
             return None
-        between = self._split(text)  # the text before each word, and after the last (dropped)
-        offsets = list(accumulate(chain.from_iterable(zip(map(len, between), map(len, found), strict=False))))
+        matched = list(compress(range(len(marks)), marks))  # terms are never empty strings
+        offsets = list(accumulate(chain.from_iterable(zip(map(len, parts[0::2]), map(len, found),
+                                                          strict=False))))
         return _Tokens(offsets[0::2], offsets[1::2], marks, matched)
 
     def _term(self, word: str) -> str:
