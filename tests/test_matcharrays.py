@@ -263,6 +263,24 @@ def test_phrases_are_matched_over_arrays_not_stepped(index_dir, monkeypatch):
     assert len(near) >= len(phrases) and not stepped
 
 
+def test_a_small_segments_preloaded_or_is_read_over_arrays_not_stepped(index_dir, monkeypatch):
+    """Whoosh preloads an Or of three fields or more in a segment of at most 5,000
+    documents (an update's): its children are read a block at a time too."""
+    stepped, preloaded = [], []
+    evaluator = matcharrays._Evaluator
+    original_stepped, original_preloaded = evaluator._stepped, evaluator._preloaded_union
+    monkeypatch.setattr(evaluator, "_stepped",
+                        lambda self, m, within: stepped.append(m) or original_stepped(self, m, within))
+    monkeypatch.setattr(evaluator, "_preloaded_union",
+                        lambda self, m: preloaded.append(m) or original_preloaded(self, m))
+    ix = open_live_index(index_dir)
+    with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
+        assert min(sub.doc_count_all() for sub, _ in searcher.leaf_searchers()) <= 5000
+        q = parse_user_query(_words(searcher)[0], searcher.schema, RANKING.field_boosts).query
+        found = matcharrays.all_matches(searcher, q, searcher.context(), tick=lambda: None)
+    assert len(found) and preloaded and not stepped
+
+
 def test_position_strings_are_read_as_whoosh_decodes_them():
     """One-byte gaps read from the bytes, the rest unpickled, all in candidate order."""
     rng, fmt = random.Random(1), formats.Positions()

@@ -26,6 +26,8 @@ Private Whoosh names relied on, by module:
   `_blocklength`, `_length` (bytes of postings, sometimes a 1-tuple) and
   `_next_block`; `ListMatcher._ids`, `_i`, `_weights`, `_all_weights`, `_scorer`;
   `FilterMatcher._ids`, `_exclude`; `ConstantScoreWrapperMatcher._score`;
+  `ArrayUnionMatcher`'s `_a`, `_offset`, `_limit`, `_docnum`, `_doccount`,
+  `_partsize`, `_submatchers`, `_boost` (its parts, as `_read_part` fills them);
   `InverseMatcher.missing` (to drop the deleted document 2.7.4 lets through);
   the segment reader's `_perdoc.deleted_docs()` (`Every` listed with numpy);
   `IntersectionMatcher`, `AndNotMatcher` and `AndMaybeMatcher` built with

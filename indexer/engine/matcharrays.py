@@ -25,8 +25,9 @@ phrase matcher steps to its first match as it is built, which for a rare phrase
 of common words was most of a second at 1M answers.
 Its intersections, and those of And, AndMaybe and AndNot from the root down, are
 built without that first step: `_unstepped_query`.)
-Matchers without an array form here (other spans, preloaded ORs) are stepped as
-Whoosh steps them, restricted to the candidates their parent allows.
+Matchers without an array form here (other spans, `NOT x` alone) are stepped as
+Whoosh steps them, restricted to the candidates their parent allows. (A small
+segment's preloaded Or has one: `_preloaded_union`.)
 
 Evaluation carries a candidate set `within`: the result is exactly the true
 matches among `within` (all of them when it is None). An intersection evaluates
@@ -48,6 +49,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import (
     AndMaybeMatcher,
     AndNotMatcher,
+    ArrayUnionMatcher,
     ConstantScoreWrapperMatcher,
     FilterMatcher,
     IntersectionMatcher,
@@ -138,6 +140,8 @@ class _Evaluator:
             return self._listed(m, within)
         if kind is UnionMatcher:
             return self._union(self.evaluate(m.a, within), self.evaluate(m.b, within))
+        if kind is ArrayUnionMatcher:  # a preloaded Or (a segment of at most 5,000 documents)
+            return self._restrict(self._preloaded_union(m), within)
         if kind is IntersectionMatcher:  # the sum commutes, so the cheaper side can go first
             first, second = (m.a, m.b) if _size(m.a) <= _size(m.b) else (m.b, m.a)
             found = self.evaluate(first, within)
@@ -265,6 +269,41 @@ class _Evaluator:
         values: list[bytes] = []
         found[id(leaf)] = (self._word(leaf, within, values), values)
         return found[id(leaf)][0].ids
+
+    def _preloaded_union(self, m: ArrayUnionMatcher) -> Matches:
+        """`ArrayUnionMatcher`: every match and its score as stepping it gives them.
+
+        It adds its children's scores (each times its boost) into an array of 2,048
+        documents at a time, starting with the lowest id any child is on; it yields
+        that first document of each part, then those whose sum is above 0. Its
+        constructor has read the first part already; the rest is read here, all of
+        it (such a segment is small), the sums added in the children's order.
+        """
+        first = np.frombuffer(m._a, dtype=np.float64)[:m._limit - m._offset]
+        kept = first > 0 if self.scored else first != 0
+        current = m._docnum - m._offset  # a parent's constructor may have stepped it on
+        kept[:current] = False
+        kept[current] = True
+        ids = np.flatnonzero(kept).astype(IDS) + m._offset
+        sums = first[ids - m._offset].copy()
+        rest = [self.evaluate(sub, None) for sub in m._submatchers]
+        rest_ids = np.unique(np.concatenate([NO_IDS, *(found.ids for found in rest)]))
+        rest_sums = np.zeros(len(rest_ids), dtype=np.float64)
+        for found in rest:
+            at = rest_ids.searchsorted(found.ids)
+            if self.scored:
+                rest_sums[at] += found.scores * m._boost
+            else:
+                rest_sums[at] = 1
+        keep = np.zeros(len(rest_ids), dtype=bool)
+        start = 0
+        while start < len(rest_ids):  # each part: its first document, then sums above 0
+            end = rest_ids.searchsorted(min(rest_ids[start] + m._partsize, m._doccount))
+            keep[start] = True
+            keep[start + 1:end] = rest_sums[start + 1:end] > 0
+            start = end
+        ids = np.concatenate((ids, rest_ids[keep]))
+        return Matches(ids, np.concatenate((sums, rest_sums[keep])) if self.scored else None)
 
     def _listed(self, m: ListMatcher, within) -> Matches:
         """A list of ids scored by weight alone (`ListMatcher.score` without a scorer)."""
