@@ -276,8 +276,9 @@ class _Evaluator:
         It adds its children's scores (each times its boost) into an array of 2,048
         documents at a time, starting with the lowest id any child is on; it yields
         that first document of each part, then those whose sum is above 0. Its
-        constructor has read the first part already; the rest is read here, all of
-        it (such a segment is small), the sums added in the children's order.
+        constructor has read the first part already (and a parent's may have stepped
+        it on within that part); the rest is read here, all of it (such a segment is
+        small), the sums added in the children's order.
         """
         first = np.frombuffer(m._a, dtype=np.float64)[:m._limit - m._offset]
         kept = first > 0 if self.scored else first != 0
