@@ -265,20 +265,27 @@ def test_phrases_are_matched_over_arrays_not_stepped(index_dir, monkeypatch):
 
 def test_a_small_segments_preloaded_or_is_read_over_arrays_not_stepped(index_dir, monkeypatch):
     """Whoosh preloads an Or of three fields or more in a segment of at most 5,000
-    documents (an update's): its children are read a block at a time too."""
-    stepped, preloaded = [], []
+    documents (an update's), stepping its children as it builds it: here its
+    children are read a block at a time, and the preloading matcher is never built."""
+    from whoosh.matching import ArrayUnionMatcher
+
+    stepped, summed, preloaded = [], [], []
     evaluator = matcharrays._Evaluator
-    original_stepped, original_preloaded = evaluator._stepped, evaluator._preloaded_union
+    original_stepped, original_sums = evaluator._stepped, evaluator._preloaded_sums
     monkeypatch.setattr(evaluator, "_stepped",
                         lambda self, m, within: stepped.append(m) or original_stepped(self, m, within))
-    monkeypatch.setattr(evaluator, "_preloaded_union",
-                        lambda self, m: preloaded.append(m) or original_preloaded(self, m))
+    monkeypatch.setattr(evaluator, "_preloaded_sums",
+                        lambda self, *args: summed.append(args) or original_sums(self, *args))
+    original_read = ArrayUnionMatcher._read_part
+    monkeypatch.setattr(ArrayUnionMatcher, "_read_part", lambda m: preloaded.append(m) or original_read(m))
     ix = open_live_index(index_dir)
     with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
         assert min(sub.doc_count_all() for sub, _ in searcher.leaf_searchers()) <= 5000
         q = parse_user_query(_words(searcher)[0], searcher.schema, RANKING.field_boosts).query
         found = matcharrays.all_matches(searcher, q, searcher.context(), tick=lambda: None)
-    assert len(found) and preloaded and not stepped
+        assert len(found) and summed and not preloaded and not stepped
+        assert (found.ids.tolist(), found.scores.tolist()) == _stepped(searcher, q, searcher.context())
+    assert preloaded  # Whoosh's own stepping (the oracle) built it
 
 
 def test_position_strings_are_read_as_whoosh_decodes_them():

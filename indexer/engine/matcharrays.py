@@ -62,7 +62,7 @@ from whoosh.matching import (
     WrappingMatcher,
 )
 from whoosh.matching.binary import BiMatcher
-from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, Every, Phrase, Term
+from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, Every, Or, Phrase, Term
 from whoosh.scoring import BM25FScorer
 from whoosh.util import make_binary_tree
 
@@ -95,8 +95,7 @@ def all_matches(top_searcher, q, context, tick: Tick, within: np.ndarray | None 
     the posting blocks that can hold one are read.
     """
     scored = context.weighting is not None
-    q = _unstepped_query(q).accept(
-        lambda node: _ArrayPhrase(node, scored, tick) if type(node) is Phrase else node)
+    q = _unstepped_query(q).accept(partial(_array_node, scored, tick))
     parts = []
     for sub, offset in top_searcher.leaf_searchers():
         candidates = None
@@ -132,6 +131,13 @@ class _Evaluator:
             if within is not None and not len(within):
                 return self._empty()
             return self._boosted(self._near(m.take_words(), within), m.boost)
+        if kind is _PreloadedOrMatcher:
+            if m.preloaded is not None:  # Whoosh has stepped it already
+                return self.evaluate(m.preloaded, within)
+            if within is not None and not len(within):
+                return self._empty()
+            found = self._preloaded_sums(m.children, m.doccount, m.or_boost, _PART_SIZE)
+            return self._restrict(found, within)
         if isinstance(m, NullMatcherClass) or not m.is_active() or (within is not None and not len(within)):
             return self._empty()
         if kind is W3LeafMatcher and (not self.scored or _is_bm25f(m.scorer)):
@@ -273,38 +279,45 @@ class _Evaluator:
     def _preloaded_union(self, m: ArrayUnionMatcher) -> Matches:
         """`ArrayUnionMatcher`: every match and its score as stepping it gives them.
 
-        It adds its children's scores (each times its boost) into an array of 2,048
-        documents at a time, starting with the lowest id any child is on; it yields
-        that first document of each part, then those whose sum is above 0. Its
-        constructor has read the first part already (and a parent's may have stepped
-        it on within that part); the rest is read here, all of it (such a segment is
-        small), the sums added in the children's order.
+        Its constructor has read the first part already (and a parent's may have
+        stepped it on within that part): that part is taken from its array, the
+        rest read here (`_preloaded_sums`).
         """
         first = np.frombuffer(m._a, dtype=np.float64)[:m._limit - m._offset]
         kept = first > 0 if self.scored else first != 0
-        current = m._docnum - m._offset  # a parent's constructor may have stepped it on
+        current = m._docnum - m._offset
         kept[:current] = False
         kept[current] = True
         ids = np.flatnonzero(kept).astype(IDS) + m._offset
-        sums = first[ids - m._offset].copy()
-        rest = [self.evaluate(sub, None) for sub in m._submatchers]
-        rest_ids = np.unique(np.concatenate([NO_IDS, *(found.ids for found in rest)]))
-        rest_sums = np.zeros(len(rest_ids), dtype=np.float64)
-        for found in rest:
-            at = rest_ids.searchsorted(found.ids)
+        rest = self._preloaded_sums(m._submatchers, m._doccount, m._boost, m._partsize)
+        return Matches(np.concatenate((ids, rest.ids)),
+                       np.concatenate((first[ids - m._offset], rest.scores)) if self.scored else None)
+
+    def _preloaded_sums(self, children: list, doccount: int, boost: float, partsize: int) -> Matches:
+        """What `ArrayUnionMatcher` yields from its children's matches (all of them, read here).
+
+        It adds its children's scores (each times its boost) into an array of
+        `partsize` documents at a time, starting with the lowest id any child is
+        on; it yields that first document of each part, then those whose sum is
+        above 0. The sums are added in the children's order, as it adds them.
+        """
+        found = [self.evaluate(child, None) for child in children]
+        ids = np.unique(np.concatenate([NO_IDS, *(matches.ids for matches in found)]))
+        sums = np.zeros(len(ids), dtype=np.float64)
+        for matches in found:
+            at = ids.searchsorted(matches.ids)
             if self.scored:
-                rest_sums[at] += found.scores * m._boost
+                sums[at] += matches.scores * boost
             else:
-                rest_sums[at] = 1
-        keep = np.zeros(len(rest_ids), dtype=bool)
+                sums[at] = 1
+        keep = np.zeros(len(ids), dtype=bool)
         start = 0
-        while start < len(rest_ids):  # each part: its first document, then sums above 0
-            end = rest_ids.searchsorted(min(rest_ids[start] + m._partsize, m._doccount))
+        while start < len(ids):  # each part: its first document, then sums above 0
+            end = ids.searchsorted(min(ids[start] + partsize, doccount))
             keep[start] = True
-            keep[start + 1:end] = rest_sums[start + 1:end] > 0
+            keep[start + 1:end] = sums[start + 1:end] > 0
             start = end
-        ids = np.concatenate((ids, rest_ids[keep]))
-        return Matches(ids, np.concatenate((sums, rest_sums[keep])) if self.scored else None)
+        return Matches(ids[keep], sums[keep] if self.scored else None)
 
     def _listed(self, m: ListMatcher, within) -> Matches:
         """A list of ids scored by weight alone (`ListMatcher.score` without a scorer)."""
@@ -467,6 +480,69 @@ class _NearMatcher(WrappingMatcher):
 
     def _replacement(self, newchild):
         return WrappingMatcher(newchild, boost=self.boost)
+
+
+_PART_SIZE = 2048  # `ArrayUnionMatcher`'s part, as `PreloadedOr` builds it
+SMALL_SEGMENT = 5000  # documents up to which Whoosh preloads an Or (`Or._matcher`)
+
+
+class _ArrayOr(Or):
+    """An Or whose preloaded form, Whoosh's choice in a small segment, is never stepped.
+
+    Whoosh builds an Or of three clauses or more in a segment of at most 5,000
+    documents (every update's) as an `ArrayUnionMatcher`, which steps its children
+    through the first 2,048 documents as it is built: a posting at a time. Here it
+    is a `_PreloadedOrMatcher` that builds that matcher only if Whoosh steps it.
+    """
+
+    def _matcher(self, subs, searcher, context):
+        if not _preloads(self, subs, searcher, context) or searcher.doc_count_all() > SMALL_SEGMENT:
+            return super()._matcher(subs, searcher, context)
+        scored = context.weighting is not None if context else True
+        children = [sub.matcher(searcher, context) for sub in subs]  # as `PreloadedOr._matcher`
+        return _PreloadedOrMatcher(children, searcher.doc_count_all(), self.boost, scored)
+
+
+def _preloads(q: Or, subs, searcher, context) -> bool:
+    """Whether `Or._matcher` would build `q` as a `PreloadedOr` (its choice, replayed)."""
+    kind = q.matcher_type
+    if kind == Or.AUTO_MATCHER:
+        needs_current = context.needs_current if context else True
+        simple = needs_current or q.scale or len(subs) == 2 or searcher.doc_count_all() > SMALL_SEGMENT
+        kind = Or.DEFAULT_MATCHER if len(subs) < Or.TOO_MANY_CLAUSES and simple else Or.ARRAY_MATCHER
+    return kind == Or.ARRAY_MATCHER
+
+
+class _PreloadedOrMatcher(WrappingMatcher):
+    """`PreloadedOr`'s matcher, its `ArrayUnionMatcher` built only when first stepped."""
+
+    def __init__(self, children: list, doccount: int, boost: float, scored: bool):
+        self.children, self.doccount, self.or_boost, self.scored = children, doccount, boost, scored
+        self.boost = 1.0  # the wrapper's own: the ArrayUnionMatcher's sums hold the Or's boost
+        self.preloaded = None
+
+    @property
+    def child(self):
+        if self.preloaded is None:
+            self.preloaded = ArrayUnionMatcher(self.children, self.doccount, boost=self.or_boost,
+                                               scored=self.scored)
+        return self.preloaded
+
+    def copy(self):
+        return self.child.copy()
+
+    def _replacement(self, newchild):
+        return newchild
+
+
+def _array_node(scored: bool, tick: Tick, node):
+    """`node`, or its form evaluated over arrays (a phrase, an Or)."""
+    kind = type(node)
+    if kind is Phrase:
+        return _ArrayPhrase(node, scored, tick)
+    if kind is Or:
+        return _ArrayOr(node.subqueries, boost=node.boost, minmatch=node.minmatch, scale=node.scale)
+    return node
 
 
 class _Near:
@@ -678,6 +754,8 @@ def _size(m) -> float:
     kind = type(m)
     if kind is _NearMatcher:
         return min(map(_size, m.near.ms)) if m.near is not None else _size(m.listed)
+    if kind is _PreloadedOrMatcher:  # read whole (a small segment): after the other side
+        return float("inf")
     if kind is W3LeafMatcher:
         length = m._length  # bytes of postings on disk: proportional enough to the matches
         return length[0] if isinstance(length, tuple) else length  # Whoosh keeps some as 1-tuples
