@@ -27,7 +27,9 @@ Private Whoosh names relied on, by module:
   `_next_block`; `ListMatcher._ids`, `_i`, `_weights`, `_all_weights`, `_scorer`;
   `FilterMatcher._ids`, `_exclude`; `ConstantScoreWrapperMatcher._score`;
   `ArrayUnionMatcher`'s `_a`, `_offset`, `_limit`, `_docnum`, `_doccount`,
-  `_partsize`, `_submatchers`, `_boost` (its parts, as `_read_part` fills them);
+  `_partsize`, `_submatchers`, `_boost` (its parts, as `_read_part` fills them),
+  and `Or._matcher`'s choice of `PreloadedOr` (replayed by `_preloads`: 5,000
+  documents, `TOO_MANY_CLAUSES`, `needs_current`, `scale`);
   `InverseMatcher.missing` (to drop the deleted document 2.7.4 lets through);
   the segment reader's `_perdoc.deleted_docs()` (`Every` listed with numpy);
   `IntersectionMatcher`, `AndNotMatcher` and `AndMaybeMatcher` built with
