@@ -27,7 +27,8 @@ Its intersections, and those of And, AndMaybe and AndNot from the root down, are
 built without that first step: `_unstepped_query`.)
 Matchers without an array form here (other spans, `NOT x` alone) are stepped as
 Whoosh steps them, restricted to the candidates their parent allows. (A small
-segment's preloaded Or has one: `_preloaded_union`.)
+segment's Or, which Whoosh preloads by stepping, has one: `all_matches` swaps each
+`Or` for an `_ArrayOr`, whose preloading matcher is built only if Whoosh steps it.)
 
 Evaluation carries a candidate set `within`: the result is exactly the true
 matches among `within` (all of them when it is None). An intersection evaluates
