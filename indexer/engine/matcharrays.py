@@ -126,19 +126,8 @@ class _Evaluator:
     def evaluate(self, m, within: np.ndarray | None) -> Matches:
         """The matches of `m` among `within` (sorted ids, or None for all)."""
         kind = type(m)
-        if kind is _NearMatcher:  # its words read only now, only where `within` allows
-            if m.listed is not None:  # Whoosh has stepped it already: read as listed
-                return self._boosted(self.evaluate(m.listed, within), m.boost)
-            if within is not None and not len(within):
-                return self._empty()
-            return self._boosted(self._near(m.take_words(), within), m.boost)
-        if kind is _PreloadedOrMatcher:
-            if m.preloaded is not None:  # Whoosh has stepped it already
-                return self.evaluate(m.preloaded, within)
-            if within is not None and not len(within):
-                return self._empty()
-            found = self._preloaded_sums(m.children, m.doccount, m.or_boost, _PART_SIZE)
-            return self._restrict(found, within)
+        if kind is _NearMatcher or kind is _PreloadedOrMatcher:
+            return self._lazy(m, within)
         if isinstance(m, NullMatcherClass) or not m.is_active() or (within is not None and not len(within)):
             return self._empty()
         if kind is W3LeafMatcher and (not self.scored or _is_bm25f(m.scorer)):
@@ -175,6 +164,17 @@ class _Evaluator:
         if kind is InverseMatcher:  # `NOT x`: stepped, less what Whoosh lets through (_not_missing)
             return _not_missing(m, self._stepped(m, within))
         return self._stepped(m, within)
+
+    def _lazy(self, m: _LazyMatcher, within) -> Matches:
+        """A matcher whose postings are read only now, only where `within` allows
+        (unless Whoosh has stepped it, building its own form)."""
+        if m.built is not None:
+            return self._boosted(self.evaluate(m.built, within), m.boost)
+        if within is not None and not len(within):
+            return self._empty()
+        if type(m) is _NearMatcher:
+            return self._boosted(self._near(m.take_words(), within), m.boost)
+        return self._restrict(self._preloaded_sums(m.children, m.doccount, m.or_boost, _PART_SIZE), within)
 
     # Leaves
 
@@ -446,7 +446,30 @@ class _ArrayPhrase(Phrase):
         return _NearMatcher(near, self.boost, _Evaluator(self._scored, self._tick))
 
 
-class _NearMatcher(WrappingMatcher):
+class _LazyMatcher(WrappingMatcher):
+    """A matcher evaluated over arrays here, whose Whoosh form (`_build`) is made only
+    if Whoosh steps it (it asks `is_active`, `id`, ... of `child`)."""
+
+    built = None  # Whoosh's form, once stepping has asked for it
+    boost = 1.0
+
+    @property
+    def child(self):
+        if self.built is None:
+            self.built = self._build()
+        return self.built
+
+    def _build(self):
+        raise NotImplementedError
+
+    def copy(self):
+        return WrappingMatcher(self.child.copy(), boost=self.boost)
+
+    def _replacement(self, newchild):
+        return WrappingMatcher(newchild, boost=self.boost)
+
+
+class _NearMatcher(_LazyMatcher):
     """A phrase's matches in one segment, found by `_near` only when first wanted.
 
     Evaluated here, they are found among the candidates its parent allows (the
@@ -459,7 +482,6 @@ class _NearMatcher(WrappingMatcher):
 
     def __init__(self, near: _Near, boost: float, evaluator: _Evaluator):
         self.near, self.boost, self.evaluator = near, boost, evaluator
-        self.listed = None  # the ListMatcher stepping made, once it has
 
     def take_words(self) -> _Near:
         """The words, for one evaluation: their leaves are read through as it goes."""
@@ -468,19 +490,10 @@ class _NearMatcher(WrappingMatcher):
             raise RuntimeError("a phrase's words were read twice")
         return near
 
-    @property
-    def child(self):
-        if self.listed is None:
-            found = self.evaluator._near(self.take_words(), None)
-            self.listed = ListMatcher(found.ids.tolist(), weights=found.scores.tolist()
-                                      if self.evaluator.scored else None)
-        return self.listed
-
-    def copy(self):
-        return WrappingMatcher(self.child.copy(), boost=self.boost)
-
-    def _replacement(self, newchild):
-        return WrappingMatcher(newchild, boost=self.boost)
+    def _build(self):
+        found = self.evaluator._near(self.take_words(), None)
+        weights = found.scores.tolist() if self.evaluator.scored else None
+        return ListMatcher(found.ids.tolist(), weights=weights)
 
 
 _PART_SIZE = 2048  # `ArrayUnionMatcher`'s part, as `PreloadedOr` builds it
@@ -514,26 +527,17 @@ def _preloads(q: Or, subs, searcher, context) -> bool:
     return kind == Or.ARRAY_MATCHER
 
 
-class _PreloadedOrMatcher(WrappingMatcher):
-    """`PreloadedOr`'s matcher, its `ArrayUnionMatcher` built only when first stepped."""
+class _PreloadedOrMatcher(_LazyMatcher):
+    """`PreloadedOr`'s matcher, its `ArrayUnionMatcher` built only when first stepped.
+
+    Its own boost stays 1.0: the `ArrayUnionMatcher`'s sums hold the Or's (`or_boost`).
+    """
 
     def __init__(self, children: list, doccount: int, boost: float, scored: bool):
         self.children, self.doccount, self.or_boost, self.scored = children, doccount, boost, scored
-        self.boost = 1.0  # the wrapper's own: the ArrayUnionMatcher's sums hold the Or's boost
-        self.preloaded = None
 
-    @property
-    def child(self):
-        if self.preloaded is None:
-            self.preloaded = ArrayUnionMatcher(self.children, self.doccount, boost=self.or_boost,
-                                               scored=self.scored)
-        return self.preloaded
-
-    def copy(self):
-        return self.child.copy()
-
-    def _replacement(self, newchild):
-        return newchild
+    def _build(self):
+        return ArrayUnionMatcher(self.children, self.doccount, boost=self.or_boost, scored=self.scored)
 
 
 def _array_node(scored: bool, tick: Tick, node):
@@ -754,7 +758,7 @@ def _size(m) -> float:
     """A cheap upper bound on the matches of `m`, to evaluate the smaller side first."""
     kind = type(m)
     if kind is _NearMatcher:
-        return min(map(_size, m.near.ms)) if m.near is not None else _size(m.listed)
+        return min(map(_size, m.near.ms)) if m.near is not None else _size(m.built)
     if kind is _PreloadedOrMatcher:  # read whole (a small segment): after the other side
         return float("inf")
     if kind is W3LeafMatcher:
