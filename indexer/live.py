@@ -10,11 +10,15 @@ what this reads.
 
 from __future__ import annotations
 
+import mmap
 import os
 import time
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 
 from . import store
 from .errors import IndexCorrupt, IndexMissing
@@ -37,7 +41,7 @@ def open_live_index(index_dir: Path, tries: int = 3):
     build = live_build(index_dir)
     for attempt in range(tries):
         try:
-            return whoosh_index.open_dir(str(build))
+            return MappedTermsStorage(str(build)).open_index()
         except whoosh_index.EmptyIndexError as exc:
             raise IndexCorrupt(build, exc) from exc
         except (OSError, ValueError, EOFError) as exc:
@@ -57,3 +61,29 @@ def index_exists(index_dir: Path) -> bool:
 
 def read_index_state(index_dir: Path) -> dict:
     return store.read_state(Path(index_dir), STATE)
+
+
+class MappedTermsStorage(FileStorage):
+    """A segment directory whose term dictionaries are read through `mmap`.
+
+    Finding a term's postings walks the `.trm` hash table: a handful of small
+    reads at scattered offsets, each a `seek` and `read` through Python's
+    buffered file (about 0.3 ms of a rare word's 6 ms at a million answers,
+    for four fields in six segments). A mapped file answers each with a slice.
+    The mapping shares the page cache with every other worker, unlike the
+    private copy of the terms a compound segment makes (DESIGN.md).
+    """
+
+    def open_file(self, name, **kwargs):
+        path = self._fpath(name)
+        if not name.endswith(W3Codec.TERMS_EXT) or not os.path.getsize(path):  # mmap refuses 0 bytes
+            return super().open_file(name, **kwargs)
+        with open(path, "rb") as f:
+            return MappedFile(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ), name=name, **kwargs)
+
+
+class MappedFile(StructFile):
+    """A read-only `StructFile` over a mapped file: `get` is a slice, no seek."""
+
+    def get(self, position: int, length: int) -> bytes:
+        return self.file[position:position + length]
