@@ -247,6 +247,25 @@ def test_delta_codes_restart_at_each_block():
     assert matcharrays._delta_decoded(deltas, [0, 3, 6]).tolist() == [3, 5, 10, 10, 11, 12, 40]
 
 
+@pytest.mark.parametrize("needles, among, top", [(5, 8, 40), (2_000, 150_000, 250_000),
+                                                  (150_000, 2_000, 250_000), (60_000, 60_000, 250_000)])
+def test_membership_by_table_or_search_is_the_same(needles, among, top):
+    rng = np.random.default_rng(needles)
+    theirs = np.unique(rng.integers(0, top, among))
+    ours = np.unique(np.concatenate([rng.choice(theirs, needles // 2), rng.integers(0, top, needles // 2)]))
+    assert (matcharrays._member(ours, theirs) == np.isin(ours, theirs)).all()
+    present = ours[np.isin(ours, theirs)]
+    assert len(present) and (theirs[matcharrays._indexes(present, theirs)] == present).all()
+    assert (matcharrays._indexes(present, theirs) == theirs.searchsorted(present)).all()
+
+
+def test_large_sets_are_matched_by_table_small_ones_by_search():
+    assert matcharrays._table_cheaper(150_000, 2_000, 250_000)
+    assert matcharrays._table_cheaper(60_000, 60_000, 250_000)
+    assert not matcharrays._table_cheaper(2_000, 150_000, 250_000)
+    assert not matcharrays._table_cheaper(5, 8, 40)
+
+
 def test_phrases_are_matched_over_arrays_not_stepped(index_dir, monkeypatch):
     stepped, near = [], []
     original_stepped, original_near = matcharrays._Evaluator._stepped, matcharrays._Evaluator._near

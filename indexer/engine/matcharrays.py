@@ -9,7 +9,8 @@ million answers that was 3.6 µs a match, 1.5 s a search (docs/performance.md).
 Here the matcher tree Whoosh builds for each segment is evaluated bottom-up over
 arrays instead. A term's postings are decoded a block (128 postings) at a time
 and scored with the BM25F formula over the whole array; unions, intersections and
-the optional side of `AndMaybe` become merges of sorted arrays. The tree is
+the optional side of `AndMaybe` become merges of sorted arrays (large ones found
+through a table indexed by id: `_member`, `_indexes`). The tree is
 Whoosh's own (`query.matcher(segment, context)`), each node adds its children's
 scores in the order its `score()` method does, and every element goes through the
 same IEEE operations as Whoosh's scalar code, so scores are bit-identical and so
@@ -267,7 +268,7 @@ class _Evaluator:
                                                m.slop, m.mindist)]
         if not self.scored:
             return Matches(candidates, None)
-        scores = {key: matches.scores[matches.ids.searchsorted(candidates)]
+        scores = {key: matches.scores[_indexes(candidates, matches.ids)]
                   for key, (matches, _) in found.items()}
         return Matches(candidates, _tree_sum(m.child, scores))
 
@@ -306,7 +307,7 @@ class _Evaluator:
         ids = np.unique(np.concatenate([NO_IDS, *(matches.ids for matches in found)]))
         sums = np.zeros(len(ids), dtype=np.float64)
         for matches in found:
-            at = ids.searchsorted(matches.ids)
+            at = _indexes(matches.ids, ids)
             if self.scored:
                 sums[at] += matches.scores * boost
             else:
@@ -385,8 +386,8 @@ class _Evaluator:
         if not self.scored:
             return Matches(ids, None)
         scores = np.zeros(len(ids), dtype=np.float64)
-        scores[ids.searchsorted(a.ids)] = a.scores
-        scores[ids.searchsorted(b.ids)] += b.scores  # IEEE addition commutes: a + b == b + a
+        scores[_indexes(a.ids, ids)] = a.scores
+        scores[_indexes(b.ids, ids)] += b.scores  # IEEE addition commutes: a + b == b + a
         return Matches(ids, scores)
 
     def _intersect(self, a: Matches, b: Matches) -> Matches:
@@ -402,7 +403,7 @@ class _Evaluator:
         if not self.scored or not len(b):
             return a
         scores = a.scores.copy()
-        scores[a.ids.searchsorted(b.ids)] += b.scores  # b was evaluated within a's ids
+        scores[_indexes(b.ids, a.ids)] += b.scores  # b was evaluated within a's ids
         return Matches(a.ids, scores)
 
     def _restrict(self, found: Matches, ids: np.ndarray | None, keep: bool = True) -> Matches:
@@ -677,7 +678,7 @@ def _values_at(leaves: list, found: dict, ids: np.ndarray) -> list[list[bytes]]:
     out = []
     for leaf in leaves:
         matches, values = found[id(leaf)]
-        out.append([values[i] for i in matches.ids.searchsorted(ids).tolist()])
+        out.append([values[i] for i in _indexes(ids, matches.ids).tolist()])
     return out
 
 
@@ -804,6 +805,36 @@ def _member(ids: np.ndarray, among: np.ndarray) -> np.ndarray:
     """Boolean mask: which of sorted `ids` are in sorted `among`."""
     if not len(among) or not len(ids):
         return np.zeros(len(ids), dtype=bool)
+    top = int(max(ids[-1], among[-1]))
+    if _table_cheaper(len(ids), len(among), top):
+        table = np.zeros(top + 1, dtype=bool)
+        table[among] = True
+        return table[ids]
     at = among.searchsorted(ids)
     at[at == len(among)] = 0
     return among[at] == ids
+
+
+def _indexes(ids: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Where each of sorted `ids`, every one of them in sorted `among`, is in `among`."""
+    if not len(ids):
+        return NO_IDS
+    top = int(among[-1])
+    if _table_cheaper(len(ids), len(among), top):
+        table = np.empty(top + 1, dtype=IDS)  # read only where written: at `among`, which holds `ids`
+        table[among] = np.arange(len(among), dtype=IDS)
+        return table[ids]
+    return among.searchsorted(ids)
+
+
+def _table_cheaper(needles: int, among: int, top: int) -> bool:
+    """Whether a table indexed by id (0..top) finds `needles` ids in `among` faster than
+    binary search does.
+
+    A search costs about log2(among) dependent reads per needle; the table one
+    write per id of `among`, one read per needle and its own size (a byte or
+    eight an id). For a common word's 150,000 matches among 150,000 others in a
+    segment of 250,000 that is 0.24 ms against 3.6 ms; for 2,000 among 150,000,
+    0.16 against 0.05.
+    """
+    return needles * among.bit_length() > 2 * (needles + among) + top // 8
