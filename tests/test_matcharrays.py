@@ -14,12 +14,15 @@ for segments over 5,000 documents.
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import random
-from itertools import pairwise
+import zlib
+from itertools import accumulate, pairwise
 
 import numpy as np
 import pytest
 from whoosh import formats, query
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import FilterMatcher
 
 from bench import corpus
@@ -264,6 +267,51 @@ def test_large_sets_are_matched_by_table_small_ones_by_search():
     assert matcharrays._table_cheaper(60_000, 60_000, 250_000)
     assert not matcharrays._table_cheaper(2_000, 150_000, 250_000)
     assert not matcharrays._table_cheaper(5, 8, 40)
+
+
+def _raw_blocks(leaf) -> tuple[list[bytes], list[int]]:
+    """A term's blocks as `_blocks_at_once` reads them: each one's pickle, and its size."""
+    blocks, counts = [], []
+    while leaf.is_active():
+        data = leaf._postfile.get(leaf._dataoffset, leaf._nextoffset - leaf._dataoffset)
+        blocks.append(zlib.decompress(data) if leaf._compression else data)
+        counts.append(leaf._blocklength)
+        leaf._next_block()
+    return blocks, counts
+
+
+def test_posting_blocks_read_from_their_bytes_are_what_unpickling_gives(large_index_dir):
+    """Every block of every term of the large index (its weights too), by both roads."""
+    plain = 0
+    with open_live_index(large_index_dir).reader() as reader:
+        for segment, _offset in reader.leaf_readers():
+            for field, text in segment.all_terms():
+                leaf = segment.postings(field, text)
+                leaf = leaf.child if isinstance(leaf, FilterMatcher) else leaf  # without its deletions
+                if not isinstance(leaf, W3LeafMatcher) or leaf._byteids:
+                    continue
+                blocks, counts = _raw_blocks(leaf)
+                data = [pickle.loads(block) for block in blocks]
+                deltas, weights, starts = matcharrays._block_arrays(blocks, counts, scored=True)
+                assert deltas.tolist() == [d for block in data for d in block[0]], (field, text)
+                assert weights.tolist() == [w for block, count in zip(data, counts, strict=True)
+                                            for w in matcharrays._block_weights(block[1], count)]
+                assert starts == list(accumulate([0, *counts]))[:-1]
+                if len(blocks) >= matcharrays.PLAIN_READ_BLOCKS:
+                    plain += sum(matcharrays._plain_layout(b, c) is not None for b, c in zip(blocks, counts, strict=True))
+    assert plain > 500  # the road from bytes is taken, not only the one through pickle
+
+
+def test_a_block_with_a_large_gap_or_weight_is_unpickled():
+    ids = (70_000, *range(1, 128))  # the first delta code needs "J"
+    gap = (300, 1, 300, *([1] * 125))  # a later one "M": not the plain layout after all
+    heavy = (1, 1, 1, *([2] * 124), 500)  # a weight of 500
+    blocks = [pickle.dumps(data, 3) for data in ((ids, None, b""), (gap, heavy, b""), (ids, heavy, b""))]
+    blocks *= matcharrays.PLAIN_READ_BLOCKS
+    assert matcharrays._plain_layout(blocks[0], 128) == (70_000, 8)
+    deltas, weights, _starts = matcharrays._block_arrays(blocks, [128] * len(blocks), scored=True)
+    assert deltas.tolist() == [*ids, *gap, *ids] * matcharrays.PLAIN_READ_BLOCKS
+    assert weights.tolist() == [*([1.0] * 128), *heavy, *heavy] * matcharrays.PLAIN_READ_BLOCKS
 
 
 def test_phrases_are_matched_over_arrays_not_stepped(index_dir, monkeypatch):

@@ -7,7 +7,8 @@ union and intersection level, a BM25F formula per posting. For a common word at 
 million answers that was 3.6 µs a match, 1.5 s a search (docs/performance.md).
 
 Here the matcher tree Whoosh builds for each segment is evaluated bottom-up over
-arrays instead. A term's postings are decoded a block (128 postings) at a time
+arrays instead. A term's posting blocks (128 postings each) are read, those of
+the common layout decoded from their pickles' bytes all at once (`_block_arrays`),
 and scored with the BM25F formula over the whole array; unions, intersections and
 the optional side of `AndMaybe` become merges of sorted arrays (large ones found
 through a table indexed by id: `_member`, `_indexes`). The tree is
@@ -39,6 +40,7 @@ with a common one decodes only the common word's blocks that can hold a match.
 
 from __future__ import annotations
 
+import zlib
 from array import array
 from collections.abc import Callable
 from functools import partial
@@ -184,22 +186,62 @@ class _Evaluator:
 
         With a `values` list, each match's value string is appended to it, in order.
         """
-        tick = self.tick
-        deltas: list[int] = []
-        starts: list[int] = []
-        weights: list[float] = []
         byteids = m._byteids
+        if values is None and not byteids and not m._i:
+            deltas, weights, starts = self._blocks_at_once(m, within)
+        else:
+            deltas, weights, starts = self._blocks_one_by_one(m, within, values)
+        ids = deltas
+        if not byteids and len(ids):
+            ids = _delta_decoded(ids, starts)
+        found = Matches(ids, self._bm25f(m.scorer, ids, weights) if self.scored else None)
+        if within is None:
+            return found
+        mask = _member(ids, within)
+        if values is not None:
+            values[:] = compress(values, mask.tolist())
+        return _masked(found, mask)
+
+    def _blocks(self, m: W3LeafMatcher, within):
+        """Stop at each of `m`'s blocks that can hold a candidate (every block without `within`)."""
         lowest = 0  # the smallest id the current block can hold
         while m.is_active():
-            tick()
+            self.tick()
             if within is not None:
                 first = within.searchsorted(lowest)
                 if first == len(within):
-                    break
+                    return
                 if within[first] > m._maxid:  # no candidate in this block: skip it unread
                     lowest = m._maxid + 1
                     m._next_block()
                     continue
+            yield
+            lowest = m._maxid + 1
+            m._next_block()
+
+    def _blocks_at_once(self, m: W3LeafMatcher, within):
+        """The blocks' delta codes, weights (when scored) and starts, decoded together
+        from their pickles (`_block_arrays`)."""
+        blocks: list = []
+        counts: list[int] = []
+        get = m._postfile.get
+        for _ in self._blocks(m, within):
+            if m._data is None:
+                data = get(m._dataoffset, m._nextoffset - m._dataoffset)
+                blocks.append(zlib.decompress(data) if m._compression else data)
+            else:  # already read, by Whoosh (a matcher's constructor)
+                blocks.append(m._data)
+            counts.append(m._blocklength)
+        return _block_arrays(blocks, counts, self.scored)
+
+    def _blocks_one_by_one(self, m: W3LeafMatcher, within, values: list | None):
+        """As `_blocks_at_once`, each block unpickled by Whoosh, from wherever `m`
+        stands; with `values`, each match's value string appended to it."""
+        byteids = m._byteids
+        deltas: list[int] = []
+        starts: list[int] = []
+        weights: list[float] = []
+        for _ in self._blocks(m, within):
             starts.append(len(deltas))
             if m._i:  # a constructor already stepped into this block (IntersectionMatcher does)
                 m._read_ids()
@@ -220,19 +262,8 @@ class _Evaluator:
                     weights.extend(_block_weights(data[1], m._blocklength))
                 if values is not None:
                     values.extend(data[2])
-            lowest = m._maxid + 1
-            m._next_block()
-        ids = np.array(deltas, dtype=IDS)
-        if not byteids and len(ids):
-            ids = _delta_decoded(ids, starts)
-        found = Matches(ids, self._bm25f(m.scorer, ids, np.array(weights, dtype=np.float64))
-                        if self.scored else None)
-        if within is None:
-            return found
-        mask = _member(ids, within)
-        if values is not None:
-            values[:] = compress(values, mask.tolist())
-        return _masked(found, mask)
+        return (np.array(deltas, dtype=IDS), np.array(weights, dtype=np.float64) if self.scored else None,
+                starts)
 
     def _word(self, m, within, values: list) -> Matches:
         """A phrase word's matches with their position strings (`_near_in_arrays` leaves)."""
@@ -783,6 +814,98 @@ def _block_weights(weights, count: int):
     if isinstance(weights, float):
         return array("f", [weights]).tolist() * count
     return weights
+
+
+# A posting block's data pickled as `W3PostingsWriter._write_block` does (protocol 2, or
+# 3 for compact blocks), when it holds more than three postings whose delta codes
+# after the first (the first is the block's first id), and weights if it has any,
+# are all whole numbers under 256:
+#   0x80 2|3, "(", the first id ("K" and a byte, "M" and 2 bytes or "J" and 4),
+#   ("K", byte) per later id, "t", "q" memo, then "N" (no weights) or
+#   "(", ("K", byte) per weight, "t", ..., then the values, which a leaf never reads.
+_PROTOCOLS = (b"\x80\x02", b"\x80\x03")
+_MARK, _SMALL_INT, _TUPLE, _MEMO, _NONE = b"(KtqN"
+_FIRST_ID = {ord("K"): (1, False), ord("M"): (2, False), ord("J"): (4, True)}  # bytes, signed
+PLAIN_READ_BLOCKS = 4  # fewer are unpickled: reading bytes costs a dozen array operations a term
+
+
+def _block_arrays(blocks: list, counts: list[int], scored: bool):
+    """Posting blocks' delta codes and weights (when scored), each as one array, and the
+    blocks' starts in them: what unpickling each block and joining them gives.
+
+    `blocks` holds each block's pickle, or its data if Whoosh has unpickled it. A
+    pickle of the layout above is read straight from its bytes, all of them at
+    once: unpickling a block into tuples of Python ints and converting those into
+    arrays cost more than its decompression. The others are unpickled.
+    """
+    sizes = np.array(counts, dtype=IDS)
+    starts = np.cumsum(sizes) - sizes
+    deltas = np.empty(int(sizes.sum()), dtype=IDS)
+    weights = np.empty(len(deltas), dtype=np.float64) if scored else None
+    plain, firsts, seconds, unpickled = [], [], [], []
+    for i, (block, count) in enumerate(zip(blocks, counts, strict=True)):
+        layout = _plain_layout(block, count) if len(blocks) >= PLAIN_READ_BLOCKS else None
+        if layout is None:
+            unpickled.append(i)
+        else:
+            plain.append(i)
+            firsts.append(layout[0])
+            seconds.append(layout[1])
+    if plain:
+        unpickled += _read_plain(blocks, plain, seconds, sizes, starts, deltas, weights)
+        deltas[starts[plain]] = firsts  # where a block turns out not plain, unpickling overwrites it
+    for i in unpickled:
+        data = blocks[i] if type(blocks[i]) is tuple else loads(blocks[i])
+        deltas[starts[i]:starts[i] + counts[i]] = data[0]
+        if scored:
+            weights[starts[i]:starts[i] + counts[i]] = _block_weights(data[1], counts[i])
+    return deltas, weights, starts.tolist()
+
+
+def _plain_layout(block, count: int) -> tuple[int, int] | None:
+    """A block's first delta code and where its second id's item starts, if its pickle
+    has the layout above (the later items' opcodes are checked by `_read_plain`)."""
+    if type(block) is not bytes or count < 4 or len(block) < 12 + 2 * count or block[:2] not in _PROTOCOLS:
+        return None
+    width, signed = _FIRST_ID.get(block[3], (0, False))
+    ids_end = 4 + width + 2 * (count - 1)
+    if not width or block[2] != _MARK or block[ids_end] != _TUPLE or block[ids_end + 1] != _MEMO:
+        return None
+    weights_at = ids_end + 3
+    if block[weights_at] != _NONE and not (
+            block[weights_at] == _MARK and len(block) > weights_at + 1 + 2 * count
+            and block[weights_at + 1 + 2 * count] == _TUPLE):
+        return None
+    return int.from_bytes(block[4:4 + width], "little", signed=signed), 4 + width
+
+
+def _read_plain(blocks: list, plain: list[int], seconds: list[int], sizes, starts, deltas,
+                weights) -> list[int]:
+    """Fill `deltas` (but each block's first) and `weights` for the `plain` blocks from
+    their bytes; return those whose items are not all one-byte ints after all."""
+    chosen = np.array(plain, dtype=IDS)
+    buf = np.frombuffer(b"".join([blocks[i] for i in plain]), dtype=np.uint8)
+    lengths = np.fromiter((len(blocks[i]) for i in plain), dtype=IDS, count=len(plain))
+    offsets = np.cumsum(lengths) - lengths  # of each block in `buf`
+    count = sizes[chosen]
+    later = count - 1  # items after the first
+    ids_end = offsets + np.array(seconds, dtype=IDS) + 2 * later
+    firsts = np.cumsum(later) - later
+    k = np.arange(int(later.sum()), dtype=IDS) - np.repeat(firsts, later)  # later item k of its block
+    items = np.repeat(offsets + np.array(seconds, dtype=IDS), later) + 2 * k  # each later id's opcode
+    deltas[np.repeat(starts[chosen] + 1, later) + k] = buf[items + 1]
+    small = buf[items] == _SMALL_INT
+    if weights is not None:  # weights of every item, the first too
+        every = np.arange(int(count.sum()), dtype=IDS) - np.repeat(np.cumsum(count) - count, count)
+        listed = np.repeat(buf[ids_end + 3] == _MARK, count)  # else "N": every weight 1.0
+        weight_items = np.where(listed, np.repeat(ids_end + 4, count) + 2 * every, 0)
+        weights[np.repeat(starts[chosen], count) + every] = np.where(listed, buf[weight_items + 1], 1.0)
+        weights_small = np.where(listed, buf[weight_items] == _SMALL_INT, True)
+        bad_weights = ~np.logical_and.reduceat(weights_small, np.cumsum(count) - count)
+    else:
+        bad_weights = np.zeros(len(plain), dtype=bool)
+    bad_ids = ~np.logical_and.reduceat(small, firsts)  # every block has later items (count >= 4)
+    return chosen[bad_ids | bad_weights].tolist()
 
 
 def _delta_decoded(deltas: np.ndarray, starts: list[int]) -> np.ndarray:
