@@ -298,7 +298,8 @@ def test_posting_blocks_read_from_their_bytes_are_what_unpickling_gives(large_in
                                             for w in matcharrays._block_weights(block[1], count)]
                 assert starts == list(accumulate([0, *counts]))[:-1]
                 if len(blocks) >= matcharrays.PLAIN_READ_BLOCKS:
-                    plain += sum(matcharrays._plain_layout(b, c) is not None for b, c in zip(blocks, counts, strict=True))
+                    plain += sum(matcharrays._plain_layout(block, count) is not None
+                                 for block, count in zip(blocks, counts, strict=True))
     assert plain > 500  # the road from bytes is taken, not only the one through pickle
 
 
