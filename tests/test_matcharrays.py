@@ -349,11 +349,14 @@ def test_a_small_segments_preloaded_or_is_read_over_arrays_not_stepped(index_dir
     ix = open_live_index(index_dir)
     with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
         assert min(sub.doc_count_all() for sub, _ in searcher.leaf_searchers()) <= 5000
-        q = parse_user_query(_words(searcher)[0], searcher.schema, RANKING.field_boosts).query
-        found = matcharrays.all_matches(searcher, q, searcher.context(), tick=lambda: None)
-        assert len(found) and summed and not preloaded and not stepped
-        assert (found.ids.tolist(), found.scores.tolist()) == _stepped(searcher, q, searcher.context())
-    assert preloaded  # Whoosh's own stepping (the oracle) built it
+        common, middle, _rare, _rarest = _words(searcher)
+        for text in (common, f"{common} {middle}"):  # an Or; an And of Ors under an AndMaybe
+            q = RANKING.ranked(parse_user_query(text, searcher.schema, RANKING.field_boosts).query, text)
+            stepped.clear(), summed.clear(), preloaded.clear()
+            found = matcharrays.all_matches(searcher, q, searcher.context(), tick=lambda: None)
+            assert len(found) and summed and not preloaded and not stepped, text
+            assert (found.ids.tolist(), found.scores.tolist()) == _stepped(searcher, q, searcher.context())
+            assert preloaded  # Whoosh's own stepping (the oracle) built it
 
 
 def test_position_strings_are_read_as_whoosh_decodes_them():
@@ -409,6 +412,26 @@ def test_a_proximity_clause_reads_its_words_only_where_the_search_matched(index_
         both = len(list(query.And([query.Term("exact", middle), query.Term("exact", common)]).docs(searcher)))
     assert 0 < len(found) and both > 4 * len(found)  # the test's premise: the search is far narrower
     assert 0 < sum(decoded) <= 2 * len(found)  # each word's positions, in the search's answers only
+
+
+def test_a_phrase_in_an_and_reads_its_words_only_where_the_other_side_matched(index_dir, monkeypatch):
+    """As a proximity clause: an intersection's `is_active` is never asked, which
+    would build the phrase's matches in every document as Whoosh steps it."""
+    decoded: list[int] = []
+    original = matcharrays._positions
+    monkeypatch.setattr(matcharrays, "_positions",
+                        lambda values: decoded.append(len(values)) or original(values))
+    ix = open_live_index(index_dir)
+    with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
+        rarest = _words(searcher)[3]
+        common, middle = _words(searcher, "exact")[:2]
+        q = query.And([query.Phrase("exact", [middle, common], slop=3), query.Term("answer", rarest)])
+        found = matcharrays.all_matches(searcher, q, searcher.context(), tick=lambda: None)
+        assert (found.ids.tolist(), found.scores.tolist()) == _stepped(searcher, q, searcher.context())
+        both = len(list(query.And([query.Term("exact", middle), query.Term("exact", common)]).docs(searcher)))
+        rare = len(list(query.Term("answer", rarest).docs(searcher)))
+    assert 0 < rare and both > 4 * rare  # the test's premise: the other side is far narrower
+    assert sum(decoded) <= 2 * rare  # each word's positions, where the other side matched only
 
 
 def _rarely_adjacent(searcher) -> tuple[int, int, str, str]:

@@ -119,6 +119,13 @@ def all_matches(top_searcher, q, context, tick: Tick, within: np.ndarray | None 
                    np.concatenate([p.scores for p in parts]) if scored else None)
 
 
+# Matchers evaluated from their children alone, which answer for themselves when empty.
+# Their `is_active` asks every child down the tree, and a lazy one (a phrase) is then
+# built: found in every document, not among the candidates its parent allows.
+_COMBINING = frozenset({UnionMatcher, IntersectionMatcher, RequireMatcher, AndMaybeMatcher, AndNotMatcher,
+                        ConstantScoreWrapperMatcher, FilterMatcher, WrappingMatcher})
+
+
 class _Evaluator:
     """Evaluates one segment's matcher tree; see the module docstring."""
 
@@ -131,7 +138,8 @@ class _Evaluator:
         kind = type(m)
         if kind is _NearMatcher or kind is _PreloadedOrMatcher:
             return self._lazy(m, within)
-        if isinstance(m, NullMatcherClass) or not m.is_active() or (within is not None and not len(within)):
+        if (isinstance(m, NullMatcherClass) or (within is not None and not len(within))
+                or (kind not in _COMBINING and not m.is_active())):
             return self._empty()
         if kind is W3LeafMatcher and (not self.scored or _is_bm25f(m.scorer)):
             return self._leaf(m, within)
@@ -571,6 +579,17 @@ class _PreloadedOrMatcher(_LazyMatcher):
     def _build(self):
         return ArrayUnionMatcher(self.children, self.doccount, boost=self.or_boost, scored=self.scored)
 
+    def is_active(self):
+        """What its `ArrayUnionMatcher` answers (active while it is short of the segment's
+        end, which it starts at the lowest id of its active children), without building it.
+
+        Evaluation asks the root whether it is active, and an intersection asks both
+        sides: building here stepped through every posting of a small segment.
+        """
+        if self.built is None:
+            return any(child.is_active() for child in self.children)
+        return self.built.is_active()
+
 
 def _array_node(scored: bool, tick: Tick, node):
     """`node`, or its form evaluated over arrays (a phrase, an Or)."""
@@ -789,6 +808,8 @@ def _is_bm25f(scorer) -> bool:
 def _size(m) -> float:
     """A cheap upper bound on the matches of `m`, to evaluate the smaller side first."""
     kind = type(m)
+    if isinstance(m, NullMatcherClass):  # a word or filter value the segment lacks: first, and the end
+        return 0
     if kind is _NearMatcher:
         return min(map(_size, m.near.ms)) if m.near is not None else _size(m.built)
     if kind is _PreloadedOrMatcher:  # read whole (a small segment): after the other side
