@@ -199,8 +199,8 @@ def test_an_and_reads_only_the_blocks_the_rarer_side_allows(index_dir, monkeypat
     """A rare word ANDed with a common one: the common word's blocks without candidates stay unread."""
     monkeypatch.setattr(query.Or, "matcher_type", query.Or.DEFAULT_MATCHER)
     read = []
-    original = matcharrays._block_weights
-    monkeypatch.setattr(matcharrays, "_block_weights", lambda w, n: read.append(n) or original(w, n))
+    original = zlib.decompress  # every block read is decompressed, whichever way it is decoded
+    monkeypatch.setattr(zlib, "decompress", lambda data: read.append(len(data)) or original(data))
     ix = open_live_index(index_dir)
     with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
         frequency = {t.decode(): searcher.doc_frequency("answer", t) for t in searcher.lexicon("answer")}
@@ -214,9 +214,10 @@ def test_an_and_reads_only_the_blocks_the_rarer_side_allows(index_dir, monkeypat
         twice = max(spans, key=spans.get)
         assert spans[twice] > 3 * 128  # blocks of the common word lie between its two answers
         both = query.And([query.Term("answer", commonest), query.Term("answer", twice)])
+        read.clear()
         found = matcharrays.all_matches(searcher, both, searcher.context(), tick=lambda: None)
-        assert found.ids.tolist() == _stepped(searcher, both, searcher.context())[0] != []
         anded = len(read)
+        assert found.ids.tolist() == _stepped(searcher, both, searcher.context())[0] != []
         read.clear()
         alone = query.Term("answer", commonest)
         matcharrays.all_matches(searcher, alone, searcher.context(), tick=lambda: None)
@@ -281,17 +282,21 @@ def _raw_blocks(leaf) -> tuple[list[bytes], list[int]]:
 
 
 def test_posting_blocks_read_from_their_bytes_are_what_unpickling_gives(large_index_dir):
-    """Every block of every term of the large index (its weights too), by both roads."""
+    """Every block of every term of the large index (its weights too), by both roads,
+    each walked through in one piece as Whoosh walks it."""
     plain = 0
     with open_live_index(large_index_dir).reader() as reader:
         for segment, _offset in reader.leaf_readers():
             for field, text in segment.all_terms():
-                leaf = segment.postings(field, text)
-                leaf = leaf.child if isinstance(leaf, FilterMatcher) else leaf  # without its deletions
+                leaf = segment._terms.matcher(field, text, segment.schema[field].format)  # deletions kept
                 if not isinstance(leaf, W3LeafMatcher) or leaf._byteids:
                     continue
+                assert matcharrays._at_first_block(leaf)
+                ours = list(matcharrays._posting_blocks(leaf, None, tick=lambda: None))
                 blocks, counts = _raw_blocks(leaf)
                 data = [pickle.loads(block) for block in blocks]
+                assert [(count, block if type(block) is tuple else pickle.loads(block))  # the first: read
+                        for count, block in ours] == list(zip(counts, data, strict=True)), (field, text)
                 deltas, weights, starts = matcharrays._block_arrays(blocks, counts, scored=True)
                 assert deltas.tolist() == [d for block in data for d in block[0]], (field, text)
                 assert weights.tolist() == [w for block, count in zip(data, counts, strict=True)

@@ -40,12 +40,14 @@ with a common one decodes only the common word's blocks that can hold a match.
 
 from __future__ import annotations
 
+import struct
 import zlib
 from array import array
 from collections.abc import Callable
 from functools import partial
+from io import BytesIO
 from itertools import accumulate, compress, pairwise
-from pickle import loads
+from pickle import load, loads
 
 import numpy as np
 from whoosh import formats
@@ -195,7 +197,7 @@ class _Evaluator:
         With a `values` list, each match's value string is appended to it, in order.
         """
         byteids = m._byteids
-        if values is None and not byteids and not m._i:
+        if values is None and not byteids and _at_first_block(m):
             deltas, weights, starts = self._blocks_at_once(m, within)
         else:
             deltas, weights, starts = self._blocks_one_by_one(m, within, values)
@@ -232,14 +234,9 @@ class _Evaluator:
         from their pickles (`_block_arrays`)."""
         blocks: list = []
         counts: list[int] = []
-        get = m._postfile.get
-        for _ in self._blocks(m, within):
-            if m._data is None:
-                data = get(m._dataoffset, m._nextoffset - m._dataoffset)
-                blocks.append(zlib.decompress(data) if m._compression else data)
-            else:  # already read, by Whoosh (a matcher's constructor)
-                blocks.append(m._data)
-            counts.append(m._blocklength)
+        for count, data in _posting_blocks(m, within, self.tick):
+            blocks.append(data)
+            counts.append(count)
         return _block_arrays(blocks, counts, self.scored)
 
     def _blocks_one_by_one(self, m: W3LeafMatcher, within, values: list | None):
@@ -835,6 +832,57 @@ def _block_weights(weights, count: int):
     if isinstance(weights, float):
         return array("f", [weights]).tolist() * count
     return weights
+
+
+_BLOCK_LENGTH = struct.Struct("!i")  # `W3PostingsWriter._write_block`: negative for the last block
+
+
+def _at_first_block(m: W3LeafMatcher) -> bool:
+    """Whether `m` stands at the start of its postings, as it is built (its first block
+    may have been read: a `FilterMatcher` reads it to skip deleted documents)."""
+    return not m._i and m.is_active() and _first_block_end(m) == m._nextoffset
+
+
+def _first_block_end(m: W3LeafMatcher) -> int:
+    length = _BLOCK_LENGTH.unpack(m._postfile.get(m._baseoffset, _BLOCK_LENGTH.size))[0]
+    return m._baseoffset + _BLOCK_LENGTH.size + abs(length)
+
+
+def _posting_blocks(m: W3LeafMatcher, within, tick: Tick):
+    """Each of a term's blocks that can hold a candidate (every one without `within`):
+    its number of postings and its pickle.
+
+    The walk `W3LeafMatcher` makes block by block (`_goto`: a length, a pickled
+    header, the data), over the term's postings read in one piece: 2.7 us a block
+    through Whoosh's seeks and reads, most of it for blocks a common word has by the
+    thousand. `m` must stand at its first block (`_at_first_block`); it is left there.
+    """
+    postings = m._postfile.get(m._baseoffset, m._startoffset + _total_length(m) - m._baseoffset)
+    headers = BytesIO(postings)
+    at, lowest = 0, 0  # the current block's offset; the smallest id it can hold
+    while True:
+        tick()
+        length = _BLOCK_LENGTH.unpack_from(postings, at)[0]
+        headers.seek(at + _BLOCK_LENGTH.size)
+        count, maxid, _weight, compression, _shortest, _longest = load(headers)
+        data_at, at = headers.tell(), at + _BLOCK_LENGTH.size + abs(length)
+        first = within.searchsorted(lowest) if within is not None else 0
+        if within is not None and first == len(within):
+            return
+        if within is None or within[first] <= maxid:
+            if not lowest and m._data is not None:  # the first block, already read
+                yield count, m._data
+            else:
+                data = postings[data_at:at]
+                yield count, zlib.decompress(data) if compression else data
+        if length < 0:
+            return
+        lowest = maxid + 1
+
+
+def _total_length(m: W3LeafMatcher) -> int:
+    length = m._length  # the term's postings in bytes, from its header tag on
+    return length[0] if isinstance(length, tuple) else length
 
 
 # A posting block's data pickled as `W3PostingsWriter._write_block` does (protocol 2, or
