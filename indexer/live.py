@@ -75,7 +75,7 @@ class MappedTermsStorage(FileStorage):
     """
 
     def open_file(self, name, **kwargs):
-        path = self._fpath(name)
+        path = os.path.join(self.folder, name)
         if not name.endswith(W3Codec.TERMS_EXT) or not os.path.getsize(path):  # mmap refuses 0 bytes
             return super().open_file(name, **kwargs)
         with open(path, "rb") as f:

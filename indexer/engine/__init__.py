@@ -39,6 +39,13 @@ Private Whoosh names relied on, by module:
   `SpanNear2Matcher` (its `ms`, `slop`, `mindist`, `child` and the span logic of
   its `_get_spans`); and the bytes of `formats.Positions.encode` (a 4-byte count,
   then the position deltas pickled with protocol 2), which `_positions` reads
+  without unpickling. Its block reading (`_posting_blocks`, `_block_arrays`) also
+  relies on `W3LeafMatcher`'s `_postfile`, `_startoffset`, `_baseoffset`,
+  `_nextoffset` and `_compression`, on the postings layout
+  `W3PostingsWriter._write_block` writes (per block a 4-byte length, negative for
+  the last; the header (count, last id, max weight, compression, shortest and
+  longest length bytes) pickled; the data, zlib-compressed), and on the pickle of
+  a block's data, (delta codes, weights, values), whose one-byte ints it reads
   without unpickling.
 - weighting: `BM25FScorer.dfl` (replaced), the segment reader's `_perdoc`, the
   per-document reader's `_cached_reader`, `codec.whoosh3._lenfield` and
