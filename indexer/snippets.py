@@ -16,7 +16,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from html import escape
-from itertools import accumulate, chain, compress
+from itertools import accumulate, compress
 
 from whoosh import highlight
 from whoosh.analysis import RegexTokenizer, Token
@@ -191,9 +191,8 @@ class SnippetScanner:
         if not any(marks):
             return None
         matched = list(compress(range(len(marks)), marks))  # terms are never empty strings
-        offsets = list(accumulate(chain.from_iterable(zip(map(len, parts[0::2]), map(len, found),
-                                                          strict=False))))
-        return _Tokens(offsets[0::2], offsets[1::2], marks, matched)
+        ends = list(accumulate(map(len, parts)))  # of each part: a word starts where the text before it ends
+        return _Tokens(ends[0:-1:2], ends[1::2], marks, matched)
 
     def _term(self, word: str) -> str:
         if len(self._memo) >= MEMO_WORDS:
