@@ -291,8 +291,9 @@ def test_posting_blocks_read_from_their_bytes_are_what_unpickling_gives(large_in
                 leaf = segment._terms.matcher(field, text, segment.schema[field].format)  # deletions kept
                 if not isinstance(leaf, W3LeafMatcher) or leaf._byteids:
                     continue
-                assert matcharrays._at_first_block(leaf)
-                ours = list(matcharrays._posting_blocks(leaf, None, tick=lambda: None))
+                postings = matcharrays._first_block_postings(leaf)
+                assert postings is not None
+                ours = list(matcharrays._posting_blocks(leaf, postings, None, tick=lambda: None))
                 blocks, counts = _raw_blocks(leaf)
                 data = [pickle.loads(block) for block in blocks]
                 assert [(count, block if type(block) is tuple else pickle.loads(block))  # the first: read

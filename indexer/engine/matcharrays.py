@@ -197,8 +197,9 @@ class _Evaluator:
         With a `values` list, each match's value string is appended to it, in order.
         """
         byteids = m._byteids
-        if values is None and not byteids and _at_first_block(m):
-            deltas, weights, starts = self._blocks_at_once(m, within)
+        postings = _first_block_postings(m) if values is None and not byteids else None
+        if postings is not None:
+            deltas, weights, starts = self._blocks_at_once(m, postings, within)
         else:
             deltas, weights, starts = self._blocks_one_by_one(m, within, values)
         ids = deltas
@@ -217,24 +218,20 @@ class _Evaluator:
         lowest = 0  # the smallest id the current block can hold
         while m.is_active():
             self.tick()
-            if within is not None:
-                first = within.searchsorted(lowest)
-                if first == len(within):
-                    return
-                if within[first] > m._maxid:  # no candidate in this block: skip it unread
-                    lowest = m._maxid + 1
-                    m._next_block()
-                    continue
-            yield
+            wanted = _block_wanted(within, lowest, m._maxid)
+            if wanted is None:
+                return
+            if wanted:
+                yield
             lowest = m._maxid + 1
             m._next_block()
 
-    def _blocks_at_once(self, m: W3LeafMatcher, within):
+    def _blocks_at_once(self, m: W3LeafMatcher, postings: bytes, within):
         """The blocks' delta codes, weights (when scored) and starts, decoded together
         from their pickles (`_block_arrays`)."""
         blocks: list = []
         counts: list[int] = []
-        for count, data in _posting_blocks(m, within, self.tick):
+        for count, data in _posting_blocks(m, postings, within, self.tick):
             blocks.append(data)
             counts.append(count)
         return _block_arrays(blocks, counts, self.scored)
@@ -811,9 +808,8 @@ def _size(m) -> float:
         return min(map(_size, m.near.ms)) if m.near is not None else _size(m.built)
     if kind is _PreloadedOrMatcher:  # read whole (a small segment): after the other side
         return float("inf")
-    if kind is W3LeafMatcher:
-        length = m._length  # bytes of postings on disk: proportional enough to the matches
-        return length[0] if isinstance(length, tuple) else length  # Whoosh keeps some as 1-tuples
+    if kind is W3LeafMatcher:  # bytes of postings on disk: proportional enough to the matches
+        return _total_length(m)
     if kind is UnionMatcher:
         return _size(m.a) + _size(m.b)
     if kind in (IntersectionMatcher, RequireMatcher):
@@ -837,27 +833,37 @@ def _block_weights(weights, count: int):
 _BLOCK_LENGTH = struct.Struct("!i")  # `W3PostingsWriter._write_block`: negative for the last block
 
 
-def _at_first_block(m: W3LeafMatcher) -> bool:
-    """Whether `m` stands at the start of its postings, as it is built (its first block
-    may have been read: a `FilterMatcher` reads it to skip deleted documents)."""
-    return not m._i and m.is_active() and _first_block_end(m) == m._nextoffset
+def _block_wanted(within: np.ndarray | None, lowest: int, maxid: int) -> bool | None:
+    """Whether a block of ids `lowest`..`maxid` can hold a candidate; None when no
+    candidate is left at or after `lowest` (the rest of the blocks need no reading)."""
+    if within is None:
+        return True
+    first = within.searchsorted(lowest)
+    if first == len(within):
+        return None
+    return bool(within[first] <= maxid)
 
 
-def _first_block_end(m: W3LeafMatcher) -> int:
-    length = _BLOCK_LENGTH.unpack(m._postfile.get(m._baseoffset, _BLOCK_LENGTH.size))[0]
-    return m._baseoffset + _BLOCK_LENGTH.size + abs(length)
+def _first_block_postings(m: W3LeafMatcher) -> bytes | None:
+    """A term's postings read in one piece, if `m` stands at their start, as it is built
+    (its first block may have been read: a `FilterMatcher` reads it to skip deleted
+    documents); None if it has moved on."""
+    if m._i or not m.is_active():
+        return None
+    postings = m._postfile.get(m._baseoffset, m._startoffset + _total_length(m) - m._baseoffset)
+    first_end = m._baseoffset + _BLOCK_LENGTH.size + abs(_BLOCK_LENGTH.unpack_from(postings)[0])
+    return postings if first_end == m._nextoffset else None
 
 
-def _posting_blocks(m: W3LeafMatcher, within, tick: Tick):
+def _posting_blocks(m: W3LeafMatcher, postings: bytes, within, tick: Tick):
     """Each of a term's blocks that can hold a candidate (every one without `within`):
     its number of postings and its pickle.
 
     The walk `W3LeafMatcher` makes block by block (`_goto`: a length, a pickled
     header, the data), over the term's postings read in one piece: 2.7 us a block
     through Whoosh's seeks and reads, most of it for blocks a common word has by the
-    thousand. `m` must stand at its first block (`_at_first_block`); it is left there.
+    thousand. `postings` are `m`'s, from `_first_block_postings`; `m` is left where it is.
     """
-    postings = m._postfile.get(m._baseoffset, m._startoffset + _total_length(m) - m._baseoffset)
     headers = BytesIO(postings)
     at, lowest = 0, 0  # the current block's offset; the smallest id it can hold
     while True:
@@ -866,10 +872,10 @@ def _posting_blocks(m: W3LeafMatcher, within, tick: Tick):
         headers.seek(at + _BLOCK_LENGTH.size)
         count, maxid, _weight, compression, _shortest, _longest = load(headers)
         data_at, at = headers.tell(), at + _BLOCK_LENGTH.size + abs(length)
-        first = within.searchsorted(lowest) if within is not None else 0
-        if within is not None and first == len(within):
+        wanted = _block_wanted(within, lowest, maxid)
+        if wanted is None:
             return
-        if within is None or within[first] <= maxid:
+        if wanted:
             if not lowest and m._data is not None:  # the first block, already read
                 yield count, m._data
             else:
@@ -881,8 +887,9 @@ def _posting_blocks(m: W3LeafMatcher, within, tick: Tick):
 
 
 def _total_length(m: W3LeafMatcher) -> int:
-    length = m._length  # the term's postings in bytes, from its header tag on
-    return length[0] if isinstance(length, tuple) else length
+    """The term's postings in bytes, from their header tag on."""
+    length = m._length
+    return length[0] if isinstance(length, tuple) else length  # Whoosh keeps some as 1-tuples
 
 
 # A posting block's data pickled as `W3PostingsWriter._write_block` does (protocol 2, or
@@ -958,19 +965,21 @@ def _read_plain(blocks: list, plain: list[int], seconds: list[int], sizes, start
     offsets = np.cumsum(lengths) - lengths  # of each block in `buf`
     count = sizes[chosen]
     later = count - 1  # items after the first
-    ids_end = offsets + np.array(seconds, dtype=IDS) + 2 * later
+    second = offsets + np.array(seconds, dtype=IDS)  # each block's second id's item in `buf`
+    ids_end = second + 2 * later
     firsts = np.cumsum(later) - later
     k = np.arange(int(later.sum()), dtype=IDS) - np.repeat(firsts, later)  # later item k of its block
-    items = np.repeat(offsets + np.array(seconds, dtype=IDS), later) + 2 * k  # each later id's opcode
+    items = np.repeat(second, later) + 2 * k  # each later id's opcode
     deltas[np.repeat(starts[chosen] + 1, later) + k] = buf[items + 1]
     small = buf[items] == _SMALL_INT
     if weights is not None:  # weights of every item, the first too
-        every = np.arange(int(count.sum()), dtype=IDS) - np.repeat(np.cumsum(count) - count, count)
+        block_firsts = np.cumsum(count) - count  # each block's first item among all of them
+        every = np.arange(int(count.sum()), dtype=IDS) - np.repeat(block_firsts, count)
         listed = np.repeat(buf[ids_end + 3] == _MARK, count)  # else "N": every weight 1.0
         weight_items = np.where(listed, np.repeat(ids_end + 4, count) + 2 * every, 0)
         weights[np.repeat(starts[chosen], count) + every] = np.where(listed, buf[weight_items + 1], 1.0)
         weights_small = np.where(listed, buf[weight_items] == _SMALL_INT, True)
-        bad_weights = ~np.logical_and.reduceat(weights_small, np.cumsum(count) - count)
+        bad_weights = ~np.logical_and.reduceat(weights_small, block_firsts)
     else:
         bad_weights = np.zeros(len(plain), dtype=bool)
     bad_ids = ~np.logical_and.reduceat(small, firsts)  # every block has later items (count >= 4)
