@@ -199,8 +199,10 @@ def test_an_and_reads_only_the_blocks_the_rarer_side_allows(index_dir, monkeypat
     """A rare word ANDed with a common one: the common word's blocks without candidates stay unread."""
     monkeypatch.setattr(query.Or, "matcher_type", query.Or.DEFAULT_MATCHER)
     read = []
-    original = zlib.decompress  # every block read is decompressed, whichever way it is decoded
-    monkeypatch.setattr(zlib, "decompress", lambda data: read.append(len(data)) or original(data))
+    for module in (zlib, matcharrays):  # every block read is decompressed, by Whoosh or in one piece
+        original = module.decompress
+        monkeypatch.setattr(module, "decompress",
+                            lambda data, original=original: read.append(len(data)) or original(data))
     ix = open_live_index(index_dir)
     with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
         frequency = {t.decode(): searcher.doc_frequency("answer", t) for t in searcher.lexicon("answer")}
@@ -281,10 +283,12 @@ def _raw_blocks(leaf) -> tuple[list[bytes], list[int]]:
     return blocks, counts
 
 
-def test_posting_blocks_read_from_their_bytes_are_what_unpickling_gives(large_index_dir):
-    """Every block of every term of the large index (its weights too), by both roads,
-    each walked through in one piece as Whoosh walks it."""
-    plain = 0
+def test_posting_blocks_read_from_their_bytes_are_what_unpickling_gives(large_index_dir, monkeypatch):
+    """Every block of every term of the large index (its weights too, and a phrase
+    field's position strings), by both roads, each walked through in one piece as
+    Whoosh walks it."""
+    plain = positional = from_bytes = 0
+    monkeypatch.setattr(matcharrays, "PLAIN_VALUES_BLOCKS", matcharrays.PLAIN_READ_BLOCKS)  # few have 64
     with open_live_index(large_index_dir).reader() as reader:
         for segment, _offset in reader.leaf_readers():
             for field, text in segment.all_terms():
@@ -298,15 +302,23 @@ def test_posting_blocks_read_from_their_bytes_are_what_unpickling_gives(large_in
                 data = [pickle.loads(block) for block in blocks]
                 assert [(count, block if type(block) is tuple else pickle.loads(block))  # the first: read
                         for count, block in ours] == list(zip(counts, data, strict=True)), (field, text)
-                deltas, weights, starts = matcharrays._block_arrays(blocks, counts, scored=True)
+                deltas, weights, starts, _none = matcharrays._block_arrays(blocks, counts, scored=True)
                 assert deltas.tolist() == [d for block in data for d in block[0]], (field, text)
                 assert weights.tolist() == [w for block, count in zip(data, counts, strict=True)
                                             for w in matcharrays._block_weights(block[1], count)]
                 assert starts == list(accumulate([0, *counts]))[:-1]
+                if type(segment.schema[field].format) is formats.Positions:
+                    strings = matcharrays._block_arrays(blocks, counts, scored=True, with_values=True)[3]
+                    assert [strings[i] for i in range(len(strings))] == [
+                        value for block in data for value in block[2]], (field, text)
+                    positional += 1
+                    from_bytes += len(blocks) >= matcharrays.PLAIN_READ_BLOCKS and len(strings.buf) == sum(
+                        map(len, blocks))  # no block unpickled for its values
                 if len(blocks) >= matcharrays.PLAIN_READ_BLOCKS:
                     plain += sum(matcharrays._plain_layout(block, count) is not None
                                  for block, count in zip(blocks, counts, strict=True))
-    assert plain > 500  # the road from bytes is taken, not only the one through pickle
+    # the road from bytes is taken, not only the one through pickle
+    assert plain > 500 and positional > 500 and from_bytes > 20
 
 
 def test_a_block_with_a_large_gap_or_weight_is_unpickled():
@@ -316,9 +328,25 @@ def test_a_block_with_a_large_gap_or_weight_is_unpickled():
     blocks = [pickle.dumps(data, 3) for data in ((ids, None, b""), (gap, heavy, b""), (ids, heavy, b""))]
     blocks *= matcharrays.PLAIN_READ_BLOCKS
     assert matcharrays._plain_layout(blocks[0], 128) == (70_000, 8)
-    deltas, weights, _starts = matcharrays._block_arrays(blocks, [128] * len(blocks), scored=True)
+    deltas, weights, _starts, _none = matcharrays._block_arrays(blocks, [128] * len(blocks), scored=True)
     assert deltas.tolist() == [*ids, *gap, *ids] * matcharrays.PLAIN_READ_BLOCKS
     assert weights.tolist() == [*([1.0] * 128), *heavy, *heavy] * matcharrays.PLAIN_READ_BLOCKS
+
+
+def test_a_block_with_a_long_or_repeated_value_is_unpickled():
+    """Values pickled otherwise than as short bytes, each its own object, are taken
+    from the unpickled block; the blocks around them are still read from bytes."""
+    ids, short = (5, *range(1, 128)), [bytes([i % 256]) * (i % 40 + 1) for i in range(128)]
+    long, same = [b"x" * 300, *short[1:]], [short[0]] * 128  # "B" and a 4-byte length; "h" memo gets
+    values = (short, long, short, same, short)
+    blocks = [pickle.dumps((ids, None, tuple(v)), 3) for v in values]
+    deltas, _weights, _starts, strings = matcharrays._block_arrays(blocks, [128] * len(blocks), scored=True,
+                                                                 with_values=True)
+    assert deltas.tolist() == list(ids) * len(blocks)
+    assert [strings[i] for i in range(len(strings))] == [value for v in values for value in v]
+    plain = matcharrays._plain_values(np.frombuffer(blocks[0], dtype=np.uint8), np.array([263]),
+                                      np.array([128]))
+    assert blocks[0][263:265] == b"(C" and plain[0].tolist() == [True]
 
 
 def test_phrases_are_matched_over_arrays_not_stepped(index_dir, monkeypatch):
@@ -375,7 +403,7 @@ def test_position_strings_are_read_as_whoosh_decodes_them():
             gap = rng.choice([3, 255, 256, 70000])
             lists.append(sorted(rng.sample(range(n * gap + n + 1), n)))
         values = [fmt.encode(p) for p in lists]
-        sizes, positions = matcharrays._positions(values)
+        sizes, positions = matcharrays._positions(matcharrays._Strings.of(values))
         assert sizes.tolist() == [len(fmt.decode_positions(v)) for v in values]
         assert positions.tolist() == [x for v in values for x in fmt.decode_positions(v)]
 
@@ -455,3 +483,31 @@ def test_matching_among_candidates_is_matching_all_then_keeping_them(index_dir, 
             keep = np.isin(full.ids, within)
             assert among.ids.tolist() == full.ids[keep].tolist(), q
             assert among.scores.tolist() == full.scores[keep].tolist(), q
+
+
+def test_a_word_whose_first_answers_are_deleted_is_still_read_in_one_piece(index_dir, monkeypatch):
+    """A `FilterMatcher` steps its word past deleted answers as it is built; the
+    word's postings are read in one piece from their start all the same (the
+    deleted answers left out after), positions too, not block by block through
+    Whoosh, and the matches and scores are what stepping gives."""
+    one_by_one = []
+    monkeypatch.setattr(matcharrays, "VALUES_AT_ONCE_BYTES", 0)  # this index's words are all short
+    original = matcharrays._Evaluator._blocks_one_by_one
+    monkeypatch.setattr(matcharrays._Evaluator, "_blocks_one_by_one",
+                        lambda self, m, *args: one_by_one.append(m) or original(self, m, *args))
+    ix = open_live_index(index_dir)
+    with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
+        first_segment = searcher.reader().leaf_readers()[0][0]
+        stepped_past = {"answer": [], "exact": []}  # words whose first answer is deleted
+        for field, words in stepped_past.items():
+            for text in first_segment.lexicon(field):
+                m = first_segment.postings(field, text)
+                if len(words) < 6 and type(m) is FilterMatcher and m.child._i and m.child.is_active():
+                    words.append(text.decode())
+        assert all(len(words) == 6 for words in stepped_past.values())  # the test's premise
+        queries = [query.Term("answer", word) for word in stepped_past["answer"]]
+        queries += [query.Phrase("exact", [word, word], slop=50) for word in stepped_past["exact"]]
+        for q in queries:
+            found = matcharrays.all_matches(searcher, q, searcher.context(), tick=lambda: None)
+            assert (found.ids.tolist(), found.scores.tolist()) == _stepped(searcher, q, searcher.context()), q
+    assert not one_by_one

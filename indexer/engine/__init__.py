@@ -38,15 +38,18 @@ Private Whoosh names relied on, by module:
   `BM25FScorer`'s `idf`, `avgfl`, `B`, `K1`; `_Near` and `_near_mask` redo
   `SpanNear2Matcher` (its `ms`, `slop`, `mindist`, `child` and the span logic of
   its `_get_spans`); and the bytes of `formats.Positions.encode` (a 4-byte count,
-  then the position deltas pickled with protocol 2), which `_positions` reads
-  without unpickling. Its block reading (`_posting_blocks`, `_block_arrays`) also
-  relies on `W3LeafMatcher`'s `_postfile`, `_startoffset`, `_baseoffset`,
+  then the position deltas pickled with protocol 2: "K", "M" or "J" items), which
+  `_positions` reads without unpickling. A `FilterMatcher`'s `_ids` and
+  `_exclude` also tell it which documents the filter's constructor stepped its
+  leaf past (`_skipped_only_filtered`). Its block reading (`_posting_blocks`,
+  `_block_arrays`) also relies on `W3LeafMatcher`'s `_postfile`, `_startoffset`, `_baseoffset`,
   `_nextoffset` and `_compression`, on the postings layout
   `W3PostingsWriter._write_block` writes (per block a 4-byte length, negative for
   the last; the header (count, last id, max weight, compression, shortest and
   longest length bytes) pickled; the data, zlib-compressed), and on the pickle of
-  a block's data, (delta codes, weights, values), whose one-byte ints it reads
-  without unpickling.
+  a block's data, (delta codes, weights, values), whose one-byte ints, and
+  value strings pickled as short bytes (protocol 3), it reads without unpickling
+  (`_plain_values`).
 - weighting: `BM25FScorer.dfl` (replaced), the segment reader's `_perdoc`, the
   per-document reader's `_cached_reader`, `codec.whoosh3._lenfield` and
   `LENGTHS_COLUMN`, and a lengths column reader's `_fixedlen`, `_dbfile`,

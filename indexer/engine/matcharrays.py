@@ -20,7 +20,9 @@ is the ranking.
 A phrase (and the proximity clause, a phrase with slop) is the intersection of
 its words over arrays, kept where the words' decoded positions follow each other
 within the slop, checked for all candidates at once, and again as each word joins
-(so a third word is read only where the first two meet): `all_matches` swaps each
+(so a third word is read only where the first two meet). A common word's position
+strings are found in its blocks' bytes (`_plain_values`), never one Python object
+a posting, and decoded only for the candidates (`_positions`): `all_matches` swaps each
 `Phrase` for an `_ArrayPhrase`, whose matcher per segment (`_NearMatcher`) finds
 those matches only when evaluated, among its parent's candidates. (Whoosh's own
 phrase matcher steps to its first match as it is built, which for a rare phrase
@@ -41,15 +43,15 @@ with a common one decodes only the common word's blocks that can hold a match.
 from __future__ import annotations
 
 import struct
-import zlib
 from array import array
 from collections.abc import Callable
 from functools import partial
 from io import BytesIO
-from itertools import accumulate, compress, pairwise
+from itertools import pairwise
 from pickle import load, loads
 
 import numpy as np
+from isal.isal_zlib import decompress
 from whoosh import formats
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import (
@@ -77,6 +79,9 @@ IDS = np.int64
 NO_IDS = np.zeros(0, dtype=IDS)
 NO_SCORES = np.zeros(0, dtype=np.float64)
 STEP_TICK = 256  # matches stepped between two ticks of the time limit
+# A phrase word's postings under so many bytes (some 64 blocks): read one by one, as
+# Whoosh unpickles them, which for a few blocks costs less than reading their bytes.
+VALUES_AT_ONCE_BYTES = 128 * 1024
 
 
 class Matches:
@@ -90,6 +95,33 @@ class Matches:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+class _Strings:
+    """Value strings (a phrase word's encoded positions, one a match) as slices of one
+    byte buffer: a posting block's pickle holds them, and taking them from there
+    costs no Python object a posting (`_block_values`)."""
+
+    __slots__ = ("buf", "starts", "lengths")
+
+    def __init__(self, buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray):
+        self.buf, self.starts, self.lengths = buf, starts, lengths
+
+    @classmethod
+    def of(cls, values: list[bytes]) -> _Strings:
+        lengths = np.fromiter(map(len, values), dtype=IDS, count=len(values))
+        return cls(np.frombuffer(b"".join(values), dtype=np.uint8), np.cumsum(lengths) - lengths, lengths)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i: int) -> bytes:
+        start = int(self.starts[i])
+        return self.buf[start:start + int(self.lengths[i])].tobytes()
+
+    def taken(self, at: np.ndarray) -> _Strings:
+        """The strings at `at` (indexes, or a mask)."""
+        return _Strings(self.buf, self.starts[at], self.lengths[at])
 
 
 def all_matches(top_searcher, q, context, tick: Tick, within: np.ndarray | None = None) -> Matches:
@@ -143,7 +175,7 @@ class _Evaluator:
         if (isinstance(m, NullMatcherClass) or (within is not None and not len(within))
                 or (kind not in _COMBINING and not m.is_active())):
             return self._empty()
-        if kind is W3LeafMatcher and (not self.scored or _is_bm25f(m.scorer)):
+        if kind is W3LeafMatcher and self._readable(m):
             return self._leaf(m, within)
         if kind is ListMatcher and m._scorer is None:  # `Every`, inlined or preloaded postings
             return self._listed(m, within)
@@ -170,7 +202,12 @@ class _Evaluator:
             scores = np.full(len(found), m._score, dtype=np.float64) if self.scored else None
             return Matches(found.ids, scores)
         if kind is FilterMatcher:
-            found = self._restrict(self.evaluate(m.child, within), _filter_ids(m), keep=not m._exclude)
+            child = m.child
+            if type(child) is W3LeafMatcher and child.is_active() and self._readable(child):
+                found = self._read_leaf(child, within, False, _skipped_only_filtered(m))[0]
+            else:
+                found = self.evaluate(child, within)
+            found = self._restrict(found, _filter_ids(m), keep=not m._exclude)
             return self._boosted(found, m.boost)
         if kind is WrappingMatcher:
             return self._boosted(self.evaluate(m.child, within), m.boost)
@@ -191,27 +228,37 @@ class _Evaluator:
 
     # Leaves
 
-    def _leaf(self, m: W3LeafMatcher, within, values: list | None = None) -> Matches:
-        """Decode a term's posting blocks (those that can hold a candidate) and score them.
+    def _readable(self, m: W3LeafMatcher) -> bool:
+        """Whether a leaf's matches can be read here: unscored, or scored by BM25F."""
+        return not self.scored or _is_bm25f(m.scorer)
 
-        With a `values` list, each match's value string is appended to it, in order.
+    def _leaf(self, m: W3LeafMatcher, within) -> Matches:
+        """Decode a term's posting blocks (those that can hold a candidate) and score them."""
+        return self._read_leaf(m, within, False)[0]
+
+    def _read_leaf(self, m: W3LeafMatcher, within, with_values: bool, filtered: bool = False,
+                   ) -> tuple[Matches, _Strings | None]:
+        """`_leaf`, and with `with_values` each match's value string (its positions).
+
+        `filtered`: `m` is a `FilterMatcher`'s child that has been stepped only past
+        documents the filter leaves out (deleted ones), as its constructor steps it,
+        and leaves out again: the postings are read from their start all the same.
         """
         byteids = m._byteids
-        postings = _first_block_postings(m) if values is None and not byteids else None
+        one_by_one = byteids or (with_values and _total_length(m) < VALUES_AT_ONCE_BYTES)
+        postings = _first_block_postings(m, filtered) if not one_by_one else None
         if postings is not None:
-            deltas, weights, starts = self._blocks_at_once(m, postings, within)
+            deltas, weights, starts, strings = self._blocks_at_once(m, postings, within, with_values)
         else:
-            deltas, weights, starts = self._blocks_one_by_one(m, within, values)
+            deltas, weights, starts, strings = self._blocks_one_by_one(m, within, with_values)
         ids = deltas
         if not byteids and len(ids):
             ids = _delta_decoded(ids, starts)
         found = Matches(ids, self._bm25f(m.scorer, ids, weights) if self.scored else None)
         if within is None:
-            return found
+            return found, strings
         mask = _member(ids, within)
-        if values is not None:
-            values[:] = compress(values, mask.tolist())
-        return _masked(found, mask)
+        return _masked(found, mask), strings.taken(mask) if strings is not None else None
 
     def _blocks(self, m: W3LeafMatcher, within):
         """Stop at each of `m`'s blocks that can hold a candidate (every block without `within`)."""
@@ -226,23 +273,23 @@ class _Evaluator:
             lowest = m._maxid + 1
             m._next_block()
 
-    def _blocks_at_once(self, m: W3LeafMatcher, postings: bytes, within):
-        """The blocks' delta codes, weights (when scored) and starts, decoded together
-        from their pickles (`_block_arrays`)."""
+    def _blocks_at_once(self, m: W3LeafMatcher, postings: bytes, within, with_values: bool):
+        """The blocks' delta codes, weights (when scored), starts and (when asked) value
+        strings, decoded together from their pickles (`_block_arrays`)."""
         blocks: list = []
         counts: list[int] = []
         for count, data in _posting_blocks(m, postings, within, self.tick):
             blocks.append(data)
             counts.append(count)
-        return _block_arrays(blocks, counts, self.scored)
+        return _block_arrays(blocks, counts, self.scored, with_values)
 
-    def _blocks_one_by_one(self, m: W3LeafMatcher, within, values: list | None):
-        """As `_blocks_at_once`, each block unpickled by Whoosh, from wherever `m`
-        stands; with `values`, each match's value string appended to it."""
+    def _blocks_one_by_one(self, m: W3LeafMatcher, within, with_values: bool):
+        """As `_blocks_at_once`, each block unpickled by Whoosh, from wherever `m` stands."""
         byteids = m._byteids
         deltas: list[int] = []
         starts: list[int] = []
         weights: list[float] = []
+        values: list[bytes] = []
         for _ in self._blocks(m, within):
             starts.append(len(deltas))
             if m._i:  # a constructor already stepped into this block (IntersectionMatcher does)
@@ -252,7 +299,7 @@ class _Evaluator:
                 if self.scored:
                     m._read_weights()
                     weights.extend(m._weights[m._i:])
-                if values is not None:
+                if with_values:
                     m._read_values()
                     values.extend(m._values[m._i:])
             else:
@@ -262,21 +309,20 @@ class _Evaluator:
                 deltas.extend(data[0])  # delta codes, or the ids themselves with byteids
                 if self.scored:
                     weights.extend(_block_weights(data[1], m._blocklength))
-                if values is not None:
+                if with_values:
                     values.extend(data[2])
         return (np.array(deltas, dtype=IDS), np.array(weights, dtype=np.float64) if self.scored else None,
-                starts)
+                starts, _Strings.of(values) if with_values else None)
 
-    def _word(self, m, within, values: list) -> Matches:
+    def _word(self, m, within, filtered: bool = False) -> tuple[Matches, _Strings]:
         """A phrase word's matches with their position strings (`_near_in_arrays` leaves)."""
         if type(m) is W3LeafMatcher:
-            return self._leaf(m, within, values)
-        found = self._word(m.child, within, values)  # a FilterMatcher: deletions left out
+            return self._read_leaf(m, within, True, filtered)
+        found, strings = self._word(m.child, within, _skipped_only_filtered(m))  # deletions left out
         keep = _member(found.ids, _filter_ids(m))
         if m._exclude:
             keep = ~keep
-        values[:] = compress(values, keep.tolist())
-        return self._boosted(_masked(found, keep), m.boost)
+        return self._boosted(_masked(found, keep), m.boost), strings.taken(keep)
 
     def _near(self, m: _Near, within) -> Matches:
         """`SpanNear2Matcher`: its words' intersection, where their positions chain within the slop.
@@ -307,8 +353,7 @@ class _Evaluator:
 
     def _read_word(self, leaf, within, found: dict) -> np.ndarray:
         """Read a phrase word's matches among `within` into `found`; their ids."""
-        values: list[bytes] = []
-        found[id(leaf)] = (self._word(leaf, within, values), values)
+        found[id(leaf)] = self._word(leaf, within)
         return found[id(leaf)][0].ids
 
     def _preloaded_union(self, m: ArrayUnionMatcher) -> Matches:
@@ -711,22 +756,34 @@ def _not_missing(m: InverseMatcher, found: Matches) -> Matches:
     return _masked(found, ~np.fromiter(map(m.missing, found.ids.tolist()), dtype=bool, count=len(found)))
 
 
+def _skipped_only_filtered(m: FilterMatcher) -> bool:
+    """Whether `m`'s child, if a leaf, has stepped past none but documents `m` leaves out.
+
+    `m`'s constructor steps it past those; a parent's (`RequireMatcher`'s) can step
+    it past matches, which stepping would then never yield, nor may the arrays.
+    """
+    leaf = m.child
+    if type(leaf) is not W3LeafMatcher or not leaf._i:
+        return True
+    return all((doc in m._ids) is m._exclude for doc in leaf._ids[:leaf._i])
+
+
 def _filter_ids(m: FilterMatcher) -> np.ndarray:
     ids = np.fromiter(m._ids, dtype=IDS, count=len(m._ids))
     ids.sort()
     return ids
 
 
-def _values_at(leaves: list, found: dict, ids: np.ndarray) -> list[list[bytes]]:
+def _values_at(leaves: list, found: dict, ids: np.ndarray) -> list[_Strings]:
     """Each leaf's position strings for `ids` (every one of which the leaf matched)."""
     out = []
     for leaf in leaves:
-        matches, values = found[id(leaf)]
-        out.append([values[i] for i in _indexes(ids, matches.ids).tolist()])
+        matches, strings = found[id(leaf)]
+        out.append(strings.taken(_indexes(ids, matches.ids)))
     return out
 
 
-def _near_mask(word_values: list[list[bytes]], slop: int, mindist: int) -> np.ndarray:
+def _near_mask(word_values: list[_Strings], slop: int, mindist: int) -> np.ndarray:
     """Which candidates hold the words in order, each `mindist`..`slop` after the one before.
 
     `word_values[w][c]` is word w's position string in candidate c. As
@@ -750,42 +807,92 @@ def _near_mask(word_values: list[list[bytes]], slop: int, mindist: int) -> np.nd
 
 # `Positions.encode`: a 4-byte big-endian count, then the position deltas pickled
 # (protocol 2) as a list: b"\x80\x02]q\x00", then "(" and the items and "e" for more
-# than one, or the item and "a" for one, then ".". An item under 256 is "K" and a byte.
+# than one, or the item and "a" for one, then ".". An item under 256 is "K" and a byte,
+# under 65,536 "M" and two, else "J" and four (little-endian, signed).
+_LIST_HEAD = np.frombuffer(b"\x80\x02]q\x00(", dtype=np.uint8)
 _ONE_BYTE_ITEM = ord("K")
+_ITEM_WIDTH = np.zeros(256, dtype=IDS)
+_ITEM_WIDTH[[ord("K"), ord("M"), ord("J")]] = 1, 2, 4
+_APPEND, _APPENDS, _STOP = b"ae."
 _BATCH = 1000  # pickle splits longer lists into batches, with more opcodes between
 
 
-def _positions(values: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+def _positions(strings: _Strings) -> tuple[np.ndarray, np.ndarray]:
     """Each position string's positions (as `Positions.decode_positions`): counts, and all of them.
 
     A string whose length is that of one-byte items only is read straight from its
-    bytes; the rest (a gap of 256 words or more, over 1,000 positions) are unpickled.
+    bytes, all of them at once; the rest (a gap of 256 words or more) item by item,
+    each string's next item a step (`_stepped_items`); those of over 1,000
+    positions, in batches, are unpickled.
     """
-    lengths = np.fromiter(map(len, values), dtype=IDS, count=len(values))
-    buf = np.frombuffer(b"".join(values), dtype=np.uint8).astype(IDS)
-    starts = np.cumsum(lengths) - lengths
-    sizes = buf[starts] << 24 | buf[starts + 1] << 16 | buf[starts + 2] << 8 | buf[starts + 3]
+    buf, starts, lengths = strings.buf, strings.starts, strings.lengths
+    head = [buf[starts + k].astype(IDS) for k in range(4)]
+    sizes = head[0] << 24 | head[1] << 16 | head[2] << 8 | head[3]
+    first_items = starts + np.where(sizes == 1, 9, 10)  # each list's first item's opcode
     plain = (lengths == np.where(sizes == 1, 13, 12 + 2 * sizes)) & (sizes <= _BATCH)
     counts = np.where(plain, sizes, 0)
     item_starts = np.cumsum(counts) - counts
     within = np.arange(int(counts.sum()), dtype=IDS) - np.repeat(item_starts, counts)
-    items = np.repeat(starts + np.where(sizes == 1, 10, 11), counts) + 2 * within
-    if (buf[items - 1] != _ONE_BYTE_ITEM).any():  # not the layout above: unpickle everything
+    items = np.repeat(first_items, counts) + 2 * within
+    if (buf[items] != _ONE_BYTE_ITEM).any():  # not the layout above: step through everything
         plain[:] = False
         counts[:] = 0
         items = within = items[:0]
-    positions = _delta_decoded(buf[items], item_starts[counts > 0])
-    if plain.all():
-        return sizes, positions
-    rest = np.flatnonzero(~plain).tolist()
-    unpickled = [list(accumulate(loads(values[i][4:]))) for i in rest]
-    sizes[rest] = [len(found) for found in unpickled]
+    rest = np.flatnonzero(~plain)
+    if not len(rest):
+        return sizes, _delta_decoded(buf[items + 1].astype(IDS), item_starts[counts > 0])
+    read, stepped = _stepped_items(buf, starts[rest], first_items[rest], sizes[rest],
+                                   starts[rest] + lengths[rest])
+    unpickled = [loads(strings[i][4:]) for i in rest[~read].tolist()]
+    sizes[rest[~read]] = [len(found) for found in unpickled]
     offsets = np.cumsum(sizes) - sizes
-    out = np.empty(int(sizes.sum()), dtype=IDS)
-    out[np.repeat(offsets, counts) + within] = positions
-    for i, found in zip(rest, unpickled, strict=True):
-        out[offsets[i]:offsets[i] + len(found)] = found
-    return sizes, out
+    deltas = np.empty(int(sizes.sum()), dtype=IDS)
+    deltas[np.repeat(offsets, counts) + within] = buf[items + 1]
+    if len(stepped):
+        done = rest[read]
+        deltas[np.repeat(offsets[done], sizes[done]) + _within_runs(sizes[done])] = stepped
+    for i, found in zip(rest[~read].tolist(), unpickled, strict=True):
+        deltas[offsets[i]:offsets[i] + len(found)] = found
+    return sizes, _delta_decoded(deltas, offsets[sizes > 0])
+
+
+def _stepped_items(buf: np.ndarray, starts: np.ndarray, cursors: np.ndarray, sizes: np.ndarray,
+                   ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The items of pickled position lists ("K", "M" or "J" each, up to 1,000 of them)
+    that start at `cursors`: which lists have that layout, and their items, list
+    after list. Every list's next item is read in one step, so there are as many
+    steps as the longest list has items."""
+    last = len(buf) - 1
+    head = np.where(sizes == 1, 5, 6)  # "(" only before more than one item
+    read = (sizes >= 1) & (sizes <= _BATCH) & (ends - starts >= 12)
+    for k in range(len(_LIST_HEAD)):
+        read &= (buf[np.minimum(starts + 4 + k, last)] == _LIST_HEAD[k]) | (k >= head)
+    counts = np.where(read, sizes, 0)
+    offsets = np.cumsum(counts) - counts
+    items = np.zeros(int(counts.sum()), dtype=IDS)
+    cursor = cursors.copy()
+    live = np.flatnonzero(read)
+    step = 0
+    while len(live):
+        at = cursor[live]
+        width = _ITEM_WIDTH[buf[np.minimum(at, last)]]
+        b1, b2, b3, b4 = (buf[np.minimum(at + j, last)].astype(IDS) for j in range(1, 5))
+        value = b1 | np.where(width > 1, b2 << 8, 0) | np.where(width > 2, b3 << 16 | b4 << 24, 0)
+        items[offsets[live] + step] = np.where((width > 2) & (value >= 1 << 31), value - (1 << 32), value)
+        read[live[width == 0]] = False
+        cursor[live] = at + 1 + width
+        step += 1
+        live = live[(width > 0) & (counts[live] > step)]
+    at = np.minimum(cursor, last)
+    read &= ((buf[at] == np.where(sizes == 1, _APPEND, _APPENDS)) & (buf[np.minimum(at + 1, last)] == _STOP)
+             & (cursor + 2 == ends))
+    return read, items[np.repeat(read, counts)]
+
+
+def _within_runs(sizes: np.ndarray) -> np.ndarray:
+    """0, 1, ... sizes[0] - 1, 0, 1, ... sizes[1] - 1, ...: each item's place in its run."""
+    firsts = np.cumsum(sizes) - sizes
+    return np.arange(int(sizes.sum()), dtype=IDS) - np.repeat(firsts, sizes)
 
 
 def _tree_sum(m, scores: dict[int, np.ndarray]) -> np.ndarray:
@@ -844,11 +951,11 @@ def _block_wanted(within: np.ndarray | None, lowest: int, maxid: int) -> bool | 
     return bool(within[first] <= maxid)
 
 
-def _first_block_postings(m: W3LeafMatcher) -> bytes | None:
+def _first_block_postings(m: W3LeafMatcher, filtered: bool = False) -> bytes | None:
     """A term's postings read in one piece, if `m` stands at their start, as it is built
     (its first block may have been read: a `FilterMatcher` reads it to skip deleted
-    documents); None if it has moved on."""
-    if m._i or not m.is_active():
+    documents, and with `filtered` steps within it do not count); None if it has moved on."""
+    if (m._i and not filtered) or not m.is_active():
         return None
     postings = m._postfile.get(m._baseoffset, m._startoffset + _total_length(m) - m._baseoffset)
     first_end = m._baseoffset + _BLOCK_LENGTH.size + abs(_BLOCK_LENGTH.unpack_from(postings)[0])
@@ -880,7 +987,7 @@ def _posting_blocks(m: W3LeafMatcher, postings: bytes, within, tick: Tick):
                 yield count, m._data
             else:
                 data = postings[data_at:at]
-                yield count, zlib.decompress(data) if compression else data
+                yield count, decompress(data) if compression else data  # ISA-L: 2/3 of zlib's time
         if length < 0:
             return
         lowest = maxid + 1
@@ -898,16 +1005,21 @@ def _total_length(m: W3LeafMatcher) -> int:
 # are all whole numbers under 256:
 #   0x80 2|3, "(", the first id ("K" and a byte, "M" and 2 bytes or "J" and 4),
 #   ("K", byte) per later id, "t", "q" memo, then "N" (no weights) or
-#   "(", ("K", byte) per weight, "t", ..., then the values, which a leaf never reads.
+#   "(", ("K", byte) per weight, "t", "q" memo, then the values: "(", and (protocol 3)
+#   per value "C", its length byte, its bytes, "q" memo (under 256: 130 items at most).
 _PROTOCOLS = (b"\x80\x02", b"\x80\x03")
-_MARK, _SMALL_INT, _TUPLE, _MEMO, _NONE = b"(KtqN"
+_MARK, _SMALL_INT, _TUPLE, _MEMO, _NONE, _SHORT_BYTES = b"(KtqNC"
 _FIRST_ID = {ord("K"): (1, False), ord("M"): (2, False), ord("J"): (4, True)}  # bytes, signed
 PLAIN_READ_BLOCKS = 4  # fewer are unpickled: reading bytes costs a dozen array operations a term
+# Fewer blocks' values are unpickled: finding them costs a dozen array operations per
+# value of a block (128 steps), 0.5 ms a term, against 6 us a block to unpickle.
+PLAIN_VALUES_BLOCKS = 64
 
 
-def _block_arrays(blocks: list, counts: list[int], scored: bool):
-    """Posting blocks' delta codes and weights (when scored), each as one array, and the
-    blocks' starts in them: what unpickling each block and joining them gives.
+def _block_arrays(blocks: list, counts: list[int], scored: bool, with_values: bool = False):
+    """Posting blocks' delta codes and weights (when scored), each as one array, the
+    blocks' starts in them, and (when asked) their value strings: what unpickling
+    each block and joining them gives.
 
     `blocks` holds each block's pickle, or its data if Whoosh has unpickled it. A
     pickle of the layout above is read straight from its bytes, all of them at
@@ -927,15 +1039,93 @@ def _block_arrays(blocks: list, counts: list[int], scored: bool):
             plain.append(i)
             firsts.append(layout[0])
             seconds.append(layout[1])
+    strings = _BlockStrings(len(deltas)) if with_values else None
     if plain:
-        unpickled += _read_plain(blocks, plain, seconds, sizes, starts, deltas, weights)
+        buf = np.frombuffer(b"".join([blocks[i] for i in plain]), dtype=np.uint8)
+        lengths = np.fromiter((len(blocks[i]) for i in plain), dtype=IDS, count=len(plain))
+        offsets = np.cumsum(lengths) - lengths  # of each block in `buf`
+        bad, values_at = _read_plain(buf, offsets, plain, seconds, sizes, starts, deltas, weights)
         deltas[starts[plain]] = firsts  # where a block turns out not plain, unpickling overwrites it
+        if strings is not None and len(plain) >= PLAIN_VALUES_BLOCKS:
+            chosen = np.array(plain, dtype=IDS)
+            bad = np.union1d(bad, strings.read_plain(buf, values_at, chosen, sizes, starts))
+        elif strings is not None:
+            bad = np.array(plain, dtype=IDS)  # their values unpickled, their ids read again
+        unpickled += bad.tolist()
     for i in unpickled:
         data = blocks[i] if type(blocks[i]) is tuple else loads(blocks[i])
         deltas[starts[i]:starts[i] + counts[i]] = data[0]
         if scored:
             weights[starts[i]:starts[i] + counts[i]] = _block_weights(data[1], counts[i])
-    return deltas, weights, starts.tolist()
+        if strings is not None:
+            strings.add_unpickled(int(starts[i]), data[2])
+    return deltas, weights, starts.tolist(), strings.joined() if strings is not None else None
+
+
+class _BlockStrings:
+    """A term's value strings as its blocks are read (`_block_arrays`): those of plain
+    blocks found in their joined bytes, the rest taken from their unpickled data."""
+
+    def __init__(self, total: int):
+        self.starts = np.zeros(total, dtype=IDS)
+        self.lengths = np.zeros(total, dtype=IDS)
+        self.buf = np.zeros(0, dtype=np.uint8)
+        self.unpickled: list[tuple[int, list[bytes]]] = []  # (the block's first posting, its values)
+
+    def read_plain(self, buf: np.ndarray, values_at: np.ndarray, chosen: np.ndarray, sizes, starts,
+                   ) -> np.ndarray:
+        """Find the `chosen` blocks' strings in `buf`; return the blocks not of the layout."""
+        self.buf = buf
+        count = sizes[chosen]
+        laid_out, at, lengths = _plain_values(buf, values_at, count)
+        postings = np.repeat(starts[chosen], count) + _within_runs(count)
+        self.starts[postings] = at
+        self.lengths[postings] = lengths
+        return chosen[~laid_out]
+
+    def add_unpickled(self, first: int, values: list[bytes]):
+        self.unpickled.append((first, values))
+
+    def joined(self) -> _Strings:
+        if not self.unpickled:
+            return _Strings(self.buf, self.starts, self.lengths)
+        rest = _Strings.of([value for _first, values in self.unpickled for value in values])
+        postings = np.concatenate([np.arange(first, first + len(values), dtype=IDS)
+                                   for first, values in self.unpickled])
+        self.starts[postings] = rest.starts + len(self.buf)
+        self.lengths[postings] = rest.lengths
+        return _Strings(np.concatenate((self.buf, rest.buf)), self.starts, self.lengths)
+
+
+def _plain_values(buf: np.ndarray, marks: np.ndarray, counts: np.ndarray,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each value string lies in `buf`, for blocks whose values tuple opens at
+    `marks` (its "("): which blocks have the protocol 3 layout above, and each
+    string's start and length.
+
+    A string's length is in the item before it, so every block's next string is
+    found in one step, as many steps as a block has postings (a term's blocks all
+    have the same number, but its last); the opcodes are checked at the end.
+    """
+    top = int(counts.max())
+    last = len(buf) - 2  # so that a lost block's cursor and the byte after it stay in `buf`
+    at = np.empty((top, len(marks)), dtype=IDS)  # step, block: the item's opcode
+    sizes = np.empty((top, len(marks)), dtype=IDS)
+    cursor = marks + 1
+    for step in range(top):
+        np.minimum(cursor, last, out=cursor)
+        at[step] = cursor
+        sizes[step] = buf[cursor + 1]
+        cursor += sizes[step]
+        cursor += 4  # "C", the length byte, then after the string "q" and the memo byte
+    held = np.arange(top) < counts[:, None]  # block, step: a posting of the block
+    at, sizes = at.T[held], sizes.T[held]
+    after = np.minimum(at + 2 + sizes, last)
+    items = (buf[at] == _SHORT_BYTES) & (buf[after] == _MEMO)
+    firsts = np.cumsum(counts) - counts
+    closed = buf[np.minimum(after[firsts + counts - 1] + 2, last)] == _TUPLE
+    laid_out = (buf[marks] == _MARK) & np.logical_and.reduceat(items, firsts) & closed
+    return laid_out, at + 2, sizes
 
 
 def _plain_layout(block, count: int) -> tuple[int, int] | None:
@@ -955,14 +1145,12 @@ def _plain_layout(block, count: int) -> tuple[int, int] | None:
     return int.from_bytes(block[4:4 + width], "little", signed=signed), 4 + width
 
 
-def _read_plain(blocks: list, plain: list[int], seconds: list[int], sizes, starts, deltas,
-                weights) -> list[int]:
+def _read_plain(buf: np.ndarray, offsets: np.ndarray, plain: list[int], seconds: list[int], sizes, starts,
+                deltas, weights) -> tuple[np.ndarray, np.ndarray]:
     """Fill `deltas` (but each block's first) and `weights` for the `plain` blocks from
-    their bytes; return those whose items are not all one-byte ints after all."""
+    their bytes, joined in `buf` (each from its offset); return those whose items are not all one-byte ints
+    after all, and where each one's values start in `buf`."""
     chosen = np.array(plain, dtype=IDS)
-    buf = np.frombuffer(b"".join([blocks[i] for i in plain]), dtype=np.uint8)
-    lengths = np.fromiter((len(blocks[i]) for i in plain), dtype=IDS, count=len(plain))
-    offsets = np.cumsum(lengths) - lengths  # of each block in `buf`
     count = sizes[chosen]
     later = count - 1  # items after the first
     second = offsets + np.array(seconds, dtype=IDS)  # each block's second id's item in `buf`
@@ -972,10 +1160,11 @@ def _read_plain(blocks: list, plain: list[int], seconds: list[int], sizes, start
     items = np.repeat(second, later) + 2 * k  # each later id's opcode
     deltas[np.repeat(starts[chosen] + 1, later) + k] = buf[items + 1]
     small = buf[items] == _SMALL_INT
+    listed_blocks = buf[ids_end + 3] == _MARK  # else "N": every weight 1.0
     if weights is not None:  # weights of every item, the first too
         block_firsts = np.cumsum(count) - count  # each block's first item among all of them
         every = np.arange(int(count.sum()), dtype=IDS) - np.repeat(block_firsts, count)
-        listed = np.repeat(buf[ids_end + 3] == _MARK, count)  # else "N": every weight 1.0
+        listed = np.repeat(listed_blocks, count)
         weight_items = np.where(listed, np.repeat(ids_end + 4, count) + 2 * every, 0)
         weights[np.repeat(starts[chosen], count) + every] = np.where(listed, buf[weight_items + 1], 1.0)
         weights_small = np.where(listed, buf[weight_items] == _SMALL_INT, True)
@@ -983,7 +1172,8 @@ def _read_plain(blocks: list, plain: list[int], seconds: list[int], sizes, start
     else:
         bad_weights = np.zeros(len(plain), dtype=bool)
     bad_ids = ~np.logical_and.reduceat(small, firsts)  # every block has later items (count >= 4)
-    return chosen[bad_ids | bad_weights].tolist()
+    values_at = ids_end + 3 + np.where(listed_blocks, 2 * count + 4, 1)  # after "t", "q", memo
+    return chosen[bad_ids | bad_weights], values_at
 
 
 def _delta_decoded(deltas: np.ndarray, starts: list[int]) -> np.ndarray:
