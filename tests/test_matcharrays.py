@@ -284,10 +284,10 @@ def _raw_blocks(leaf) -> tuple[list[bytes], list[int]]:
 
 
 def test_posting_blocks_read_from_their_bytes_are_what_unpickling_gives(large_index_dir, monkeypatch):
-    """Every block of every term of the large index (its weights too, and a phrase
-    field's position strings), by both roads, each walked through in one piece as
-    Whoosh walks it."""
-    plain = positional = from_bytes = 0
+    """Every block of every term of the large index with more than one (its weights
+    too, and a phrase field's position strings), and of one in 20 of the others, by
+    both roads, each walked through in one piece as Whoosh walks it."""
+    plain = positional = from_bytes = single = 0
     monkeypatch.setattr(matcharrays, "PLAIN_VALUES_BLOCKS", matcharrays.PLAIN_READ_BLOCKS)  # few have 64
     with open_live_index(large_index_dir).reader() as reader:
         for segment, _offset in reader.leaf_readers():
@@ -297,11 +297,17 @@ def test_posting_blocks_read_from_their_bytes_are_what_unpickling_gives(large_in
                     continue
                 postings = matcharrays._first_block_postings(leaf)
                 assert postings is not None
-                ours = list(matcharrays._posting_blocks(leaf, postings, None, tick=lambda: None))
+                walked = matcharrays._walked_blocks(leaf, postings, None, tick=lambda: None)
                 blocks, counts = _raw_blocks(leaf)
+                single += len(blocks) == 1
+                if len(blocks) == 1 and single % 20:  # most terms: one in 20 of them is enough
+                    continue
+                assert matcharrays._block_headers(postings) is not None  # every header at once
+                ours = matcharrays._posting_blocks(leaf, postings, None, tick=lambda: None)
                 data = [pickle.loads(block) for block in blocks]
-                assert [(count, block if type(block) is tuple else pickle.loads(block))  # the first: read
-                        for count, block in ours] == list(zip(counts, data, strict=True)), (field, text)
+                for found in (ours, walked):
+                    assert found[0] == counts and [  # the first block may have been read
+                        block if type(block) is tuple else pickle.loads(block) for block in found[1]] == data
                 deltas, weights, starts, _none = matcharrays._block_arrays(blocks, counts, scored=True)
                 assert deltas.tolist() == [d for block in data for d in block[0]], (field, text)
                 assert weights.tolist() == [w for block, count in zip(data, counts, strict=True)
@@ -315,10 +321,25 @@ def test_posting_blocks_read_from_their_bytes_are_what_unpickling_gives(large_in
                     from_bytes += len(blocks) >= matcharrays.PLAIN_READ_BLOCKS and len(strings.buf) == sum(
                         map(len, blocks))  # no block unpickled for its values
                 if len(blocks) >= matcharrays.PLAIN_READ_BLOCKS:
-                    plain += sum(matcharrays._plain_layout(block, count) is not None
-                                 for block, count in zip(blocks, counts, strict=True))
+                    plain += int(_layouts(blocks, counts)[0].sum())
     # the road from bytes is taken, not only the one through pickle
     assert plain > 500 and positional > 500 and from_bytes > 20
+
+
+def _layouts(blocks: list[bytes], counts: list[int]):
+    """`_plain_layouts` of these blocks, found for all at once and one by one: the same."""
+    lengths = np.array([len(block) for block in blocks])
+    offsets = np.cumsum(lengths) - lengths
+    buf = np.frombuffer(b"".join(blocks), dtype=np.uint8)
+    found = []
+    for at_once in (1, 1 << 30):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(matcharrays, "LAYOUTS_AT_ONCE_BLOCKS", at_once)
+            laid_out, firsts, seconds = matcharrays._plain_layouts(blocks, buf, offsets, lengths,
+                                                                   np.array(counts))
+        found.append((laid_out.tolist(), firsts[laid_out].tolist(), seconds[laid_out].tolist()))
+    assert found[0] == found[1]
+    return laid_out, firsts, seconds
 
 
 def test_a_block_with_a_large_gap_or_weight_is_unpickled():
@@ -327,7 +348,10 @@ def test_a_block_with_a_large_gap_or_weight_is_unpickled():
     heavy = (1, 1, 1, *([2] * 124), 500)  # a weight of 500
     blocks = [pickle.dumps(data, 3) for data in ((ids, None, b""), (gap, heavy, b""), (ids, heavy, b""))]
     blocks *= matcharrays.PLAIN_READ_BLOCKS
-    assert matcharrays._plain_layout(blocks[0], 128) == (70_000, 8)
+    wide_first = pickle.dumps(((300, *([1] * 127)), None, b""), 3)
+    laid_out, firsts, seconds = _layouts([blocks[0], wide_first, blocks[1]], [128] * 3)
+    assert laid_out.tolist() == [True, True, False]  # later "M" items move the ids' "t"
+    assert firsts[:2].tolist() == [70_000, 300] and seconds[:2].tolist() == [8, 6]  # "J" 4, "M" 2
     deltas, weights, _starts, _none = matcharrays._block_arrays(blocks, [128] * len(blocks), scored=True)
     assert deltas.tolist() == [*ids, *gap, *ids] * matcharrays.PLAIN_READ_BLOCKS
     assert weights.tolist() == [*([1.0] * 128), *heavy, *heavy] * matcharrays.PLAIN_READ_BLOCKS

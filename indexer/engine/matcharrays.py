@@ -276,11 +276,7 @@ class _Evaluator:
     def _blocks_at_once(self, m: W3LeafMatcher, postings: bytes, within, with_values: bool):
         """The blocks' delta codes, weights (when scored), starts and (when asked) value
         strings, decoded together from their pickles (`_block_arrays`)."""
-        blocks: list = []
-        counts: list[int] = []
-        for count, data in _posting_blocks(m, postings, within, self.tick):
-            blocks.append(data)
-            counts.append(count)
+        counts, blocks = _posting_blocks(m, postings, within, self.tick)
         return _block_arrays(blocks, counts, self.scored, with_values)
 
     def _blocks_one_by_one(self, m: W3LeafMatcher, within, with_values: bool):
@@ -811,8 +807,8 @@ def _near_mask(word_values: list[_Strings], slop: int, mindist: int) -> np.ndarr
 # under 65,536 "M" and two, else "J" and four (little-endian, signed).
 _LIST_HEAD = np.frombuffer(b"\x80\x02]q\x00(", dtype=np.uint8)
 _ONE_BYTE_ITEM = ord("K")
-_ITEM_WIDTH = np.zeros(256, dtype=IDS)
-_ITEM_WIDTH[[ord("K"), ord("M"), ord("J")]] = 1, 2, 4
+_INT_WIDTH = np.zeros(256, dtype=IDS)
+_INT_WIDTH[[ord("K"), ord("M"), ord("J")]] = 1, 2, 4
 _APPEND, _APPENDS, _STOP = b"ae."
 _BATCH = 1000  # pickle splits longer lists into batches, with more opcodes between
 
@@ -875,10 +871,8 @@ def _stepped_items(buf: np.ndarray, starts: np.ndarray, cursors: np.ndarray, siz
     step = 0
     while len(live):
         at = cursor[live]
-        width = _ITEM_WIDTH[buf[np.minimum(at, last)]]
-        b1, b2, b3, b4 = (buf[np.minimum(at + j, last)].astype(IDS) for j in range(1, 5))
-        value = b1 | np.where(width > 1, b2 << 8, 0) | np.where(width > 2, b3 << 16 | b4 << 24, 0)
-        items[offsets[live] + step] = np.where((width > 2) & (value >= 1 << 31), value - (1 << 32), value)
+        width = _INT_WIDTH[buf[np.minimum(at, last)]]
+        items[offsets[live] + step] = _little_ints(buf, at + 1, width)
         read[live[width == 0]] = False
         cursor[live] = at + 1 + width
         step += 1
@@ -962,15 +956,93 @@ def _first_block_postings(m: W3LeafMatcher, filtered: bool = False) -> bytes | N
     return postings if first_end == m._nextoffset else None
 
 
-def _posting_blocks(m: W3LeafMatcher, postings: bytes, within, tick: Tick):
-    """Each of a term's blocks that can hold a candidate (every one without `within`):
-    its number of postings and its pickle.
+def _posting_blocks(m: W3LeafMatcher, postings: bytes, within, tick: Tick) -> tuple[list[int], list]:
+    """The number of postings and the pickle of each of a term's blocks that can hold
+    a candidate (every one without `within`).
 
-    The walk `W3LeafMatcher` makes block by block (`_goto`: a length, a pickled
-    header, the data), over the term's postings read in one piece: 2.7 us a block
-    through Whoosh's seeks and reads, most of it for blocks a common word has by the
-    thousand. `postings` are `m`'s, from `_first_block_postings`; `m` is left where it is.
+    `postings` are `m`'s, from `_first_block_postings`; `m` is left where it is.
+    Whoosh moves from block to block with a seek, a read and an unpickled header
+    each (`_goto`), 2.7 us a block, most of it for blocks a common word has by the
+    thousand: here the headers of 64 blocks or more are read from the postings'
+    bytes all at once (`_block_headers`); fewer, or any not of the usual layout,
+    are walked one by one (`_walked_blocks`).
     """
+    # A block takes well over 128 bytes: shorter postings hold too few to read at once.
+    headers = _block_headers(postings) if len(postings) >= 128 * HEADERS_AT_ONCE_BLOCKS else None
+    if headers is None:
+        return _walked_blocks(m, postings, within, tick)
+    counts, maxids, compressed, data_at, ends = headers
+    if within is None:
+        wanted = np.arange(len(counts))
+    else:
+        lowest = np.concatenate(([0], maxids[:-1] + 1))  # the smallest id each can hold
+        wanted = np.flatnonzero(within.searchsorted(lowest) < within.searchsorted(maxids, "right"))
+    blocks = []
+    for i, start, end, compression in zip(wanted.tolist(), data_at[wanted].tolist(), ends[wanted].tolist(),
+                                          compressed[wanted].tolist(), strict=True):
+        tick()
+        if not i and m._data is not None:  # the first block, already read
+            blocks.append(m._data)
+        else:
+            data = postings[start:end]
+            blocks.append(decompress(data) if compression else data)  # ISA-L: 2/3 of zlib's time
+    return counts[wanted].tolist(), blocks
+
+
+def _block_headers(postings: bytes):
+    """Each block's number of postings, last id, compression, and where its data
+    starts and ends in `postings`, from the blocks' headers all at once; None if
+    one is not of the layout `W3PostingsWriter._write_block` pickles: 0x80 2|3,
+    "(", the count, last id and max weight ("K", "M", "J" or, the weight, "G"
+    items), "K" and a byte for each of compression, shortest and longest length,
+    then "t", "q" memo, ".". Only the lengths before the headers are walked in Python."""
+    unpack, offsets, at = _BLOCK_LENGTH.unpack_from, [], 0
+    while True:
+        length = unpack(postings, at)[0]
+        offsets.append(at)
+        at += _BLOCK_LENGTH.size + abs(length)
+        if length < 0:
+            break
+    starts = np.array(offsets, dtype=IDS)
+    ends = np.append(starts[1:], at)
+    buf = np.frombuffer(postings, dtype=np.uint8)
+    header = starts + _BLOCK_LENGTH.size
+    count_at = header + 3  # "K" and a byte: 128 postings at most
+    id_at = count_at + 2
+    id_width = _INT_WIDTH[_byte(buf, id_at)]
+    weight_at = id_at + 1 + id_width
+    weight_width = _HEADER_WEIGHT_WIDTH[_byte(buf, weight_at)]
+    item = weight_at + 1 + weight_width  # compression's "K"
+    places = np.stack((header, header + 2, count_at, *(item + k for k in (0, 2, 4, 6, 7, 9))), axis=1)
+    laid_out = (_byte(buf, places) == _HEADER_OPCODES).all(axis=1) & ((_byte(buf, header + 1) | 1) == 3)
+    data_at = item + 10
+    if not (laid_out & (id_width > 0) & (weight_width > 0) & (data_at <= ends)).all():
+        return None
+    counts = _byte(buf, count_at + 1).astype(IDS)
+    return counts, _little_ints(buf, id_at + 1, id_width), _byte(buf, item + 1), data_at, ends
+
+
+def _byte(buf: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """`buf`'s bytes at `at`, where an offset past its end (a block not of the layout
+    looked for) reads its last byte."""
+    return buf[np.minimum(at, len(buf) - 1)]
+
+
+def _little_ints(buf: np.ndarray, at: np.ndarray, width: np.ndarray) -> np.ndarray:
+    """The pickled ints at `at`, each 1, 2 or 4 little-endian bytes wide ("K", "M",
+    "J"; the last signed)."""
+    found = _byte(buf, at[:, None] + np.arange(4)).astype(IDS) << _LITTLE_SHIFTS
+    found[:, 1:] *= (width > 1)[:, None]
+    found[:, 2:] *= (width > 2)[:, None]
+    value = found.sum(axis=1)
+    return np.where((width == 4) & (value >= 1 << 31), value - (1 << 32), value)
+
+
+def _walked_blocks(m: W3LeafMatcher, postings: bytes, within, tick: Tick) -> tuple[list[int], list]:
+    """`_posting_blocks` by the walk `W3LeafMatcher` makes block by block (a length,
+    a pickled header, the data), over the term's postings read in one piece."""
+    counts: list[int] = []
+    blocks: list = []
     headers = BytesIO(postings)
     at, lowest = 0, 0  # the current block's offset; the smallest id it can hold
     while True:
@@ -981,16 +1053,18 @@ def _posting_blocks(m: W3LeafMatcher, postings: bytes, within, tick: Tick):
         data_at, at = headers.tell(), at + _BLOCK_LENGTH.size + abs(length)
         wanted = _block_wanted(within, lowest, maxid)
         if wanted is None:
-            return
+            break
         if wanted:
+            counts.append(count)
             if not lowest and m._data is not None:  # the first block, already read
-                yield count, m._data
+                blocks.append(m._data)
             else:
                 data = postings[data_at:at]
-                yield count, decompress(data) if compression else data  # ISA-L: 2/3 of zlib's time
+                blocks.append(decompress(data) if compression else data)
         if length < 0:
-            return
+            break
         lowest = maxid + 1
+    return counts, blocks
 
 
 def _total_length(m: W3LeafMatcher) -> int:
@@ -1007,10 +1081,22 @@ def _total_length(m: W3LeafMatcher) -> int:
 #   ("K", byte) per later id, "t", "q" memo, then "N" (no weights) or
 #   "(", ("K", byte) per weight, "t", "q" memo, then the values: "(", and (protocol 3)
 #   per value "C", its length byte, its bytes, "q" memo (under 256: 130 items at most).
-_PROTOCOLS = (b"\x80\x02", b"\x80\x03")
+_PROTO = 0x80  # then the protocol: 2, or 3
 _MARK, _SMALL_INT, _TUPLE, _MEMO, _NONE, _SHORT_BYTES = b"(KtqNC"
-_FIRST_ID = {ord("K"): (1, False), ord("M"): (2, False), ord("J"): (4, True)}  # bytes, signed
+_HEADER_WEIGHT_WIDTH = _INT_WIDTH.copy()
+_HEADER_WEIGHT_WIDTH[ord("G")] = 8  # a float
+# A block header's fixed opcodes (`_block_headers`): 0x80 and "(" around the protocol,
+# the count's "K", the three "K"s from the compression's on, "t", "q" and ".".
+_HEADER_OPCODES = np.array([_PROTO, _MARK, _SMALL_INT, _SMALL_INT, _SMALL_INT, _SMALL_INT, _TUPLE, _MEMO,
+                            _STOP])
+# A block's fixed opcodes where `_plain_layouts` looks: 0x80 and "(" around the protocol,
+# then the ids' "t" and "q".
+_BLOCK_OPCODES = np.array([_PROTO, _MARK, _TUPLE, _MEMO])
+_LITTLE_SHIFTS = np.array([0, 8, 16, 24])
 PLAIN_READ_BLOCKS = 4  # fewer are unpickled: reading bytes costs a dozen array operations a term
+# A term's headers, and its blocks' layouts, are found with array operations for all
+# its blocks at once from so many blocks on (50 us a term), one by one below (2-3 us a block).
+HEADERS_AT_ONCE_BLOCKS = LAYOUTS_AT_ONCE_BLOCKS = 64
 # Fewer blocks' values are unpickled: finding them costs a dozen array operations per
 # value of a block (128 steps), 0.5 ms a term, against 6 us a block to unpickle.
 PLAIN_VALUES_BLOCKS = 64
@@ -1030,28 +1116,29 @@ def _block_arrays(blocks: list, counts: list[int], scored: bool, with_values: bo
     starts = np.cumsum(sizes) - sizes
     deltas = np.empty(int(sizes.sum()), dtype=IDS)
     weights = np.empty(len(deltas), dtype=np.float64) if scored else None
-    plain, firsts, seconds, unpickled = [], [], [], []
-    for i, (block, count) in enumerate(zip(blocks, counts, strict=True)):
-        layout = _plain_layout(block, count) if len(blocks) >= PLAIN_READ_BLOCKS else None
-        if layout is None:
-            unpickled.append(i)
-        else:
-            plain.append(i)
-            firsts.append(layout[0])
-            seconds.append(layout[1])
+    read = type(blocks[0]) is tuple if blocks else False  # the first block, read by Whoosh already
+    unpickled = [0] if read else []
     strings = _BlockStrings(len(deltas)) if with_values else None
-    if plain:
-        buf = np.frombuffer(b"".join([blocks[i] for i in plain]), dtype=np.uint8)
-        lengths = np.fromiter((len(blocks[i]) for i in plain), dtype=IDS, count=len(plain))
+    if len(blocks) >= PLAIN_READ_BLOCKS:
+        pickles = blocks[read:]
+        buf = np.frombuffer(b"".join(pickles), dtype=np.uint8)
+        lengths = np.fromiter(map(len, pickles), dtype=IDS, count=len(pickles))
         offsets = np.cumsum(lengths) - lengths  # of each block in `buf`
-        bad, values_at = _read_plain(buf, offsets, plain, seconds, sizes, starts, deltas, weights)
-        deltas[starts[plain]] = firsts  # where a block turns out not plain, unpickling overwrites it
+        chosen = np.arange(read, len(blocks), dtype=IDS)
+        laid_out, firsts, seconds = _plain_layouts(pickles, buf, offsets, lengths, sizes[read:])
+        plain, bad = chosen[laid_out], [chosen[~laid_out]]
+        if len(plain):
+            bad.append(_read_plain(buf, offsets[laid_out], plain, seconds[laid_out], sizes, starts, deltas,
+                                   weights))
+            deltas[starts[plain]] = firsts[laid_out]  # a block found not plain after all: unpickled below
         if strings is not None and len(plain) >= PLAIN_VALUES_BLOCKS:
-            chosen = np.array(plain, dtype=IDS)
-            bad = np.union1d(bad, strings.read_plain(buf, values_at, chosen, sizes, starts))
+            values_at = _values_at_offsets(buf, offsets[laid_out], seconds[laid_out], sizes[plain])
+            bad.append(strings.read_plain(buf, values_at, plain, sizes, starts))
         elif strings is not None:
-            bad = np.array(plain, dtype=IDS)  # their values unpickled, their ids read again
-        unpickled += bad.tolist()
+            bad = [chosen]  # their values unpickled, their ids read again
+        unpickled += sorted(set(np.concatenate(bad).tolist()))
+    else:
+        unpickled = range(len(blocks))
     for i in unpickled:
         data = blocks[i] if type(blocks[i]) is tuple else loads(blocks[i])
         deltas[starts[i]:starts[i] + counts[i]] = data[0]
@@ -1128,12 +1215,35 @@ def _plain_values(buf: np.ndarray, marks: np.ndarray, counts: np.ndarray,
     return laid_out, at + 2, sizes
 
 
-def _plain_layout(block, count: int) -> tuple[int, int] | None:
-    """A block's first delta code and where its second id's item starts, if its pickle
-    has the layout above (the later items' opcodes are checked by `_read_plain`)."""
-    if type(block) is not bytes or count < 4 or len(block) < 12 + 2 * count or block[:2] not in _PROTOCOLS:
+def _plain_layouts(blocks: list[bytes], buf: np.ndarray, offsets: np.ndarray, lengths: np.ndarray,
+                   counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which `blocks`, joined in `buf` (each from its offset), have the layout above,
+    and for those each one's first delta code and where its second id's item starts
+    (the later items' opcodes are checked by `_read_plain`): found for all blocks at
+    once, or for fewer than `LAYOUTS_AT_ONCE_BLOCKS` one by one (`_plain_layout`)."""
+    if len(blocks) < LAYOUTS_AT_ONCE_BLOCKS:
+        found = [_plain_layout(block, count) or (0, 0)
+                 for block, count in zip(blocks, counts.tolist(), strict=True)]
+        firsts, seconds = np.array(found, dtype=IDS).T
+        return seconds > 0, firsts, seconds
+    width = _INT_WIDTH[_byte(buf, offsets + 3)]
+    ids_end = offsets + 4 + width + 2 * (counts - 1)
+    weights_at = ids_end + 3
+    listed = ((_byte(buf, weights_at) == _MARK) & (lengths > weights_at - offsets + 1 + 2 * counts)
+              & (_byte(buf, weights_at + 1 + 2 * counts) == _TUPLE))
+    places = np.stack((offsets, offsets + 2, ids_end, ids_end + 1), axis=1)
+    laid_out = ((counts >= 4) & (lengths >= 12 + 2 * counts) & (width > 0)
+                & (_byte(buf, places) == _BLOCK_OPCODES).all(axis=1) & ((_byte(buf, offsets + 1) | 1) == 3)
+                & ((_byte(buf, weights_at) == _NONE) | listed))
+    return laid_out, _little_ints(buf, offsets + 4, width), 4 + width
+
+
+def _plain_layout(block: bytes, count: int) -> tuple[int, int] | None:
+    """`_plain_layouts` of one block: its first delta code and where its second id's
+    item starts, if it has the layout."""
+    if count < 4 or len(block) < 12 + 2 * count or block[0] != _PROTO or block[1] not in (2, 3):
         return None
-    width, signed = _FIRST_ID.get(block[3], (0, False))
+    width = int(_INT_WIDTH[block[3]])
     ids_end = 4 + width + 2 * (count - 1)
     if not width or block[2] != _MARK or block[ids_end] != _TUPLE or block[ids_end + 1] != _MEMO:
         return None
@@ -1142,38 +1252,43 @@ def _plain_layout(block, count: int) -> tuple[int, int] | None:
             block[weights_at] == _MARK and len(block) > weights_at + 1 + 2 * count
             and block[weights_at + 1 + 2 * count] == _TUPLE):
         return None
-    return int.from_bytes(block[4:4 + width], "little", signed=signed), 4 + width
+    return int.from_bytes(block[4:4 + width], "little", signed=width == 4), 4 + width
 
 
-def _read_plain(buf: np.ndarray, offsets: np.ndarray, plain: list[int], seconds: list[int], sizes, starts,
-                deltas, weights) -> tuple[np.ndarray, np.ndarray]:
+def _read_plain(buf: np.ndarray, offsets: np.ndarray, plain: np.ndarray, seconds: np.ndarray, sizes,
+                starts, deltas, weights) -> np.ndarray:
     """Fill `deltas` (but each block's first) and `weights` for the `plain` blocks from
-    their bytes, joined in `buf` (each from its offset); return those whose items are not all one-byte ints
-    after all, and where each one's values start in `buf`."""
-    chosen = np.array(plain, dtype=IDS)
-    count = sizes[chosen]
+    their bytes, joined in `buf` (each from its offset); return those whose items
+    are not all one-byte ints after all."""
+    count = sizes[plain]
     later = count - 1  # items after the first
-    second = offsets + np.array(seconds, dtype=IDS)  # each block's second id's item in `buf`
+    second = offsets + seconds  # each block's second id's item in `buf`
     ids_end = second + 2 * later
     firsts = np.cumsum(later) - later
     k = np.arange(int(later.sum()), dtype=IDS) - np.repeat(firsts, later)  # later item k of its block
     items = np.repeat(second, later) + 2 * k  # each later id's opcode
-    deltas[np.repeat(starts[chosen] + 1, later) + k] = buf[items + 1]
+    deltas[np.repeat(starts[plain] + 1, later) + k] = buf[items + 1]
     small = buf[items] == _SMALL_INT
-    listed_blocks = buf[ids_end + 3] == _MARK  # else "N": every weight 1.0
     if weights is not None:  # weights of every item, the first too
         block_firsts = np.cumsum(count) - count  # each block's first item among all of them
         every = np.arange(int(count.sum()), dtype=IDS) - np.repeat(block_firsts, count)
-        listed = np.repeat(listed_blocks, count)
+        listed = np.repeat(buf[ids_end + 3] == _MARK, count)  # else "N": every weight 1.0
         weight_items = np.where(listed, np.repeat(ids_end + 4, count) + 2 * every, 0)
-        weights[np.repeat(starts[chosen], count) + every] = np.where(listed, buf[weight_items + 1], 1.0)
+        weights[np.repeat(starts[plain], count) + every] = np.where(listed, buf[weight_items + 1], 1.0)
         weights_small = np.where(listed, buf[weight_items] == _SMALL_INT, True)
         bad_weights = ~np.logical_and.reduceat(weights_small, block_firsts)
     else:
         bad_weights = np.zeros(len(plain), dtype=bool)
     bad_ids = ~np.logical_and.reduceat(small, firsts)  # every block has later items (count >= 4)
-    values_at = ids_end + 3 + np.where(listed_blocks, 2 * count + 4, 1)  # after "t", "q", memo
-    return chosen[bad_ids | bad_weights], values_at
+    return plain[bad_ids | bad_weights]
+
+
+def _values_at_offsets(buf: np.ndarray, offsets: np.ndarray, seconds: np.ndarray, count: np.ndarray,
+                       ) -> np.ndarray:
+    """Where each plain block's values tuple opens in `buf`: after its ids' "t", "q"
+    memo, then "N" or the weights' "(", items, "t", "q" memo."""
+    weights_at = offsets + seconds + 2 * (count - 1) + 3
+    return weights_at + np.where(buf[weights_at] == _MARK, 2 * count + 4, 1)
 
 
 def _delta_decoded(deltas: np.ndarray, starts: list[int]) -> np.ndarray:
