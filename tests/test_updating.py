@@ -19,10 +19,10 @@ from whoosh.writing import SegmentWriter
 
 from bench import corpus
 from indexer.engine import updating
-from indexer.index import _document_from_path
+from indexer.index import _document_from_path, open_live_index, rebuild_index, update_index
 from indexer.schema import ID_FIELD, build_schema
 
-SMALL_SEGMENTS = 5  # of 5 documents each: MERGE_SMALL merges them at the next commit
+SMALL_SEGMENTS = 5  # of 5 documents each: the merge policy merges them at the next commit
 UPDATED = updating.SPLIT_MIN + 50
 
 
@@ -45,7 +45,7 @@ def _stock_update(index_dir: Path, docs: list[dict]) -> None:
     for doc in docs:
         writer.delete_by_term(ID_FIELD, doc[ID_FIELD])
         writer.add_document(**doc)
-    writer.commit()
+    writer.commit(mergetype=updating.merge_policy)
 
 
 def _fast_update(index_dir: Path, paths: list[Path], procs: int = 1) -> bool:
@@ -150,7 +150,8 @@ def test_a_second_process_writes_half_the_records_as_its_own_segment(tmp_path, m
         for doc in documents:
             writer.add_document(**doc)
         writer.commit()
-    changed = corpus.write_records(data, range(size - UPDATED - 25, size - 25), size, seed=7, revision=1)
+    # Answers after the small segments': those stay live, so a commit merges them.
+    changed = corpus.write_records(data, range(size - UPDATED, size), size, seed=7, revision=1)
     changed[3].write_text("{not json", encoding="utf-8")  # one bad record in each half: skipped
     changed[-3].write_text("{not json", encoding="utf-8")
     good = [p for i, p in enumerate(changed) if i not in (3, len(changed) - 3)]
@@ -208,3 +209,56 @@ def test_an_index_older_than_the_schema_is_rebuilt_by_an_update(tmp_path, monkey
     ix = indexing.open_live_index(tmp_path / "index")
     assert "party" in ix.schema.names()
     ix.close()
+
+
+class _Sized:
+    """A segment as the merge plan sees it: its documents, and how many are live."""
+
+    def __init__(self, documents: int, live: int | None = None):
+        self.documents, self.live = documents, documents if live is None else live
+
+    def doc_count_all(self) -> int:
+        return self.documents
+
+    def doc_count(self) -> int:
+        return self.live
+
+
+def test_the_merge_plan_drops_dead_segments_and_merges_a_tier_once_it_is_full():
+    rebuilt = [_Sized(250_000, 249_000) for _ in range(4)]
+    dead = _Sized(250, live=0)  # every document replaced by a later update
+    updates = [_Sized(250) for _ in range(updating.MERGE_FANOUT - 1)]
+    assert updating.merge_plan([*rebuilt, dead, *updates]) == ([], [*rebuilt, *updates])
+    fifth = _Sized(400, live=10)
+    assert updating.merge_plan([*rebuilt, dead, *updates, fifth]) == ([*updates, fifth], rebuilt)
+    # Five of 250 merge into one of 1,250, a fifth segment in the tier of thousands: all merge.
+    thousands = [_Sized(3_000) for _ in range(updating.MERGE_FANOUT - 1)]
+    assert updating.merge_plan([*rebuilt, *thousands, *updates, fifth]) == (
+        [*updates, fifth, *thousands], rebuilt)
+    assert updating.merge_plan([*rebuilt, *thousands])[0] == []  # four of them: not yet
+    large = [_Sized(updating.MERGE_BELOW) for _ in range(updating.MERGE_FANOUT)]
+    assert updating.merge_plan(large) == ([], large)  # never merged by an update
+
+
+def test_updates_keep_few_segments_and_none_without_live_documents(tmp_path):
+    """Ten updates of answers no other update touches: the small segments merge
+    as they come, so the index holds a few segments, not eleven. Then one that
+    rewrites the last update's answers: its commit drops the segment it emptied.
+    No answer is lost or doubled throughout."""
+    data, index_dir = tmp_path / "data", tmp_path / "index"
+    size = 150
+    corpus.write_records(data, range(size), size, seed=3)
+    rebuild_index(data, index_dir, procs=1)
+    counts = []
+    for revision in range(1, 12):
+        start = 12 * (revision - 1) if revision < 11 else 12 * 9  # the last: the tenth's answers again
+        update_index(data, index_dir, paths=corpus.write_records(data, range(start, start + 12), size, 3,
+                                                                 revision))
+        ix = open_live_index(index_dir)
+        segments = ix._segments()
+        assert all(segment.doc_count() for segment in segments), revision
+        counts.append(len(segments))
+        with ix.searcher() as searcher:
+            assert searcher.doc_count() == size
+        ix.close()
+    assert max(counts) <= 1 + updating.MERGE_FANOUT < len(counts) and counts[-1] == counts[-2], counts

@@ -15,12 +15,23 @@ on one core: 500 answers at 1M took 2.8-3.2 s; now 2.3 s, docs/performance.md.)
 
 The postings go to the build's in-memory pool, which needs each term's postings
 in document order. An update's writer adds its own documents first, then at
-commit Whoosh's merge policy (`MERGE_SMALL`) may copy small segments in after
+commit the merge policy (`merge_policy`) may copy small segments in after
 them, each in document order, so that holds; but a merge may also be large, and
 the in-memory pool holds ~10 KB an answer. So the writer asks the policy, before
 the first document, how many documents it would merge (`docs_merged_at_commit`),
 and keeps Whoosh's spilling pool when the total would pass MAX_IN_MEMORY. The
 second segment merges nothing, and is written only when its half fits in memory.
+
+Every update adds a segment or two, and a search pays a fixed cost per segment
+(its terms looked up, its matchers built: a rare word's search at 1M answers took
+6.4 ms over 6 segments, 7.4 over 12). Whoosh's own policy (`MERGE_SMALL`) merges
+only segments of a few documents, so daily updates of a few hundred answers
+would pile up hundreds; and a segment whose documents have all been replaced
+stays listed, searched for nothing. `merge_policy` drops those, and merges the
+small segments of one size tier (a power of ten) once there are MERGE_FANOUT of
+them, so their number grows with the logarithm of what updates add, each
+document is copied a few times at most, and a rebuild's large segments are never
+merged by an update.
 """
 
 from __future__ import annotations
@@ -30,7 +41,7 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from whoosh.writing import MERGE_SMALL
+from whoosh.reading import SegmentReader
 
 from .building import BuildSegmentWriter, FastSegmentWriter, _die_with_parent, _write_run, plain_schema
 from .posting_pool import InMemoryPostingPool
@@ -41,6 +52,8 @@ MAX_IN_MEMORY = 50_000  # documents an update's in-memory pool may hold (~10 KB 
 # blocks little smaller and cost a fifth of the commit, so blocks this small stay
 # raw (500 answers: postings 7.4 -> 7.8 MB, ~0.1 s less of the commit's ~1 s).
 RAW_BELOW = 16
+MERGE_FANOUT = 5  # segments of one size tier that an update's commit merges into its own
+MERGE_BELOW = 50_000  # documents: a segment this large is never merged by an update
 
 
 def split_records(paths: Sequence[Path], procs: int) -> tuple[list[Path], list[Path]]:
@@ -115,6 +128,7 @@ class UpdateSegmentWriter(BuildSegmentWriter):
 
     def __init__(self, ix, expected_docs: int, **options):
         FastSegmentWriter.__init__(self, ix, **options)
+        self.mergetype = merge_policy
         self._plain_schema = plain_schema(self.schema)
         self._merged_at_commit = docs_merged_at_commit(self)
         self._flushed: list | None = None  # this writer's segment once `flush_early` wrote it
@@ -156,9 +170,9 @@ class UpdateSegmentWriter(BuildSegmentWriter):
     def commit_with(self, segments: list) -> None:
         """`commit()`, listing `segments` (written beside this writer) after its own.
 
-        As `SegmentWriter.commit` with the default merge policy: merge what the
-        policy picks, flush this writer's segment if it has documents, write the
-        table of contents (which deletes the files of segments no longer listed).
+        As `SegmentWriter.commit`: merge what the policy (`merge_policy`) picks,
+        flush this writer's segment if it has documents, write the table of
+        contents (which deletes the files of segments no longer listed).
         """
         self._check_state()
         final = self._merge_segments(None, None, None)  # after `flush_early`, merges nothing
@@ -172,14 +186,52 @@ class UpdateSegmentWriter(BuildSegmentWriter):
         self._finish()
 
 
+def merge_policy(writer, segments: list) -> list:
+    """The merge policy of an update's commit (a Whoosh `mergetype`): copy the
+    segments `merge_plan` picks into `writer`'s own; return those kept as they are."""
+    merged, kept = merge_plan(segments)
+    for segment in merged:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return kept
+
+
+def merge_plan(segments: list) -> tuple[list, list]:
+    """The segments to merge, and those to keep, of `segments`; the rest are dropped.
+
+    A segment with no live document is dropped (nothing to copy). The others of
+    under MERGE_BELOW documents are grouped into tiers by the power of ten of
+    their size; from the smallest tier up, a tier is merged while it holds
+    MERGE_FANOUT segments, counting the one the tiers below merge into when its
+    size falls in that tier. Sizes count deleted documents too, so the plan made
+    at commit merges no segment the plan made when the writer opened did not:
+    deletions done between can only drop segments from it.
+    """
+    live = [segment for segment in segments if segment.doc_count()]
+    small = [segment for segment in live if segment.doc_count_all() < MERGE_BELOW]
+    merged: list = []
+    for tier in sorted({_tier(segment.doc_count_all()) for segment in small}):
+        in_tier = [segment for segment in small if _tier(segment.doc_count_all()) == tier]
+        below = sum(segment.doc_count_all() for segment in merged)
+        if len(in_tier) + (bool(merged) and _tier(below) == tier) < MERGE_FANOUT:
+            break
+        merged += in_tier
+    return merged, [segment for segment in live if segment not in merged]
+
+
+def _tier(documents: int) -> int:
+    return len(str(documents))
+
+
 def docs_merged_at_commit(writer) -> int:
-    """How many documents Whoosh's default policy will merge into `writer`'s segment at commit.
+    """How many documents the merge policy will merge into `writer`'s segment at commit.
 
     The policy only reads the segment list, fixed while the writer holds the
     lock; it is run here against a probe that counts instead of copying.
     """
     probe = _MergeProbe(writer.storage, writer.schema)
-    MERGE_SMALL(probe, writer.segments)
+    merge_policy(probe, writer.segments)
     return probe.docs
 
 
