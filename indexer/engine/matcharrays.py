@@ -100,7 +100,7 @@ class Matches:
 class _Strings:
     """Value strings (a phrase word's encoded positions, one a match) as slices of one
     byte buffer: a posting block's pickle holds them, and taking them from there
-    costs no Python object a posting (`_block_values`)."""
+    costs no Python object a posting (`_plain_values`)."""
 
     __slots__ = ("buf", "starts", "lengths")
 
@@ -858,11 +858,10 @@ def _stepped_items(buf: np.ndarray, starts: np.ndarray, cursors: np.ndarray, siz
     that start at `cursors`: which lists have that layout, and their items, list
     after list. Every list's next item is read in one step, so there are as many
     steps as the longest list has items."""
-    last = len(buf) - 1
     head = np.where(sizes == 1, 5, 6)  # "(" only before more than one item
     read = (sizes >= 1) & (sizes <= _BATCH) & (ends - starts >= 12)
     for k in range(len(_LIST_HEAD)):
-        read &= (buf[np.minimum(starts + 4 + k, last)] == _LIST_HEAD[k]) | (k >= head)
+        read &= (_byte(buf, starts + 4 + k) == _LIST_HEAD[k]) | (k >= head)
     counts = np.where(read, sizes, 0)
     offsets = np.cumsum(counts) - counts
     items = np.zeros(int(counts.sum()), dtype=IDS)
@@ -871,15 +870,14 @@ def _stepped_items(buf: np.ndarray, starts: np.ndarray, cursors: np.ndarray, siz
     step = 0
     while len(live):
         at = cursor[live]
-        width = _INT_WIDTH[buf[np.minimum(at, last)]]
+        width = _INT_WIDTH[_byte(buf, at)]
         items[offsets[live] + step] = _little_ints(buf, at + 1, width)
         read[live[width == 0]] = False
         cursor[live] = at + 1 + width
         step += 1
         live = live[(width > 0) & (counts[live] > step)]
-    at = np.minimum(cursor, last)
-    read &= ((buf[at] == np.where(sizes == 1, _APPEND, _APPENDS)) & (buf[np.minimum(at + 1, last)] == _STOP)
-             & (cursor + 2 == ends))
+    closing = np.where(sizes == 1, _APPEND, _APPENDS)
+    read &= (_byte(buf, cursor) == closing) & (_byte(buf, cursor + 1) == _STOP) & (cursor + 2 == ends)
     return read, items[np.repeat(read, counts)]
 
 
@@ -981,12 +979,17 @@ def _posting_blocks(m: W3LeafMatcher, postings: bytes, within, tick: Tick) -> tu
     for i, start, end, compression in zip(wanted.tolist(), data_at[wanted].tolist(), ends[wanted].tolist(),
                                           compressed[wanted].tolist(), strict=True):
         tick()
-        if not i and m._data is not None:  # the first block, already read
-            blocks.append(m._data)
-        else:
-            data = postings[start:end]
-            blocks.append(decompress(data) if compression else data)  # ISA-L: 2/3 of zlib's time
+        blocks.append(_block_data(m, postings, not i, start, end, compression))
     return counts[wanted].tolist(), blocks
+
+
+def _block_data(m: W3LeafMatcher, postings: bytes, first: bool, start: int, end: int, compression: int):
+    """A block's pickle (its data at `start:end` of the postings, inflated), or, for the
+    first block when `m` has read it already, Whoosh's unpickled data."""
+    if first and m._data is not None:
+        return m._data
+    data = postings[start:end]
+    return decompress(data) if compression else data  # ISA-L: 2/3 of zlib's time
 
 
 def _block_headers(postings: bytes):
@@ -1056,11 +1059,7 @@ def _walked_blocks(m: W3LeafMatcher, postings: bytes, within, tick: Tick) -> tup
             break
         if wanted:
             counts.append(count)
-            if not lowest and m._data is not None:  # the first block, already read
-                blocks.append(m._data)
-            else:
-                data = postings[data_at:at]
-                blocks.append(decompress(data) if compression else data)
+            blocks.append(_block_data(m, postings, not lowest, data_at, at, compression))
         if length < 0:
             break
         lowest = maxid + 1
@@ -1116,10 +1115,10 @@ def _block_arrays(blocks: list, counts: list[int], scored: bool, with_values: bo
     starts = np.cumsum(sizes) - sizes
     deltas = np.empty(int(sizes.sum()), dtype=IDS)
     weights = np.empty(len(deltas), dtype=np.float64) if scored else None
-    read = type(blocks[0]) is tuple if blocks else False  # the first block, read by Whoosh already
-    unpickled = [0] if read else []
     strings = _BlockStrings(len(deltas)) if with_values else None
+    unpickled: list[int] | range = range(len(blocks))
     if len(blocks) >= PLAIN_READ_BLOCKS:
+        read = type(blocks[0]) is tuple  # the first block, unpickled by Whoosh already
         pickles = blocks[read:]
         buf = np.frombuffer(b"".join(pickles), dtype=np.uint8)
         lengths = np.fromiter(map(len, pickles), dtype=IDS, count=len(pickles))
@@ -1132,13 +1131,11 @@ def _block_arrays(blocks: list, counts: list[int], scored: bool, with_values: bo
                                    weights))
             deltas[starts[plain]] = firsts[laid_out]  # a block found not plain after all: unpickled below
         if strings is not None and len(plain) >= PLAIN_VALUES_BLOCKS:
-            values_at = _values_at_offsets(buf, offsets[laid_out], seconds[laid_out], sizes[plain])
+            values_at = _values_openings(buf, offsets[laid_out], seconds[laid_out], sizes[plain])
             bad.append(strings.read_plain(buf, values_at, plain, sizes, starts))
         elif strings is not None:
             bad = [chosen]  # their values unpickled, their ids read again
-        unpickled += sorted(set(np.concatenate(bad).tolist()))
-    else:
-        unpickled = range(len(blocks))
+        unpickled = [0] * read + sorted(set(np.concatenate(bad).tolist()))
     for i in unpickled:
         data = blocks[i] if type(blocks[i]) is tuple else loads(blocks[i])
         deltas[starts[i]:starts[i] + counts[i]] = data[0]
@@ -1283,7 +1280,7 @@ def _read_plain(buf: np.ndarray, offsets: np.ndarray, plain: np.ndarray, seconds
     return plain[bad_ids | bad_weights]
 
 
-def _values_at_offsets(buf: np.ndarray, offsets: np.ndarray, seconds: np.ndarray, count: np.ndarray,
+def _values_openings(buf: np.ndarray, offsets: np.ndarray, seconds: np.ndarray, count: np.ndarray,
                        ) -> np.ndarray:
     """Where each plain block's values tuple opens in `buf`: after its ids' "t", "q"
     memo, then "N" or the weights' "(", items, "t", "q" memo."""
