@@ -5,26 +5,30 @@ with the same English analyzer as the index so stemmed forms ("smuggling" for
 `smuggle`) are marked too. Whoosh's highlighter re-analyses the whole text through
 a generator chain, a Token object per word: at 10 results that was most of a
 rare-word search's time (research/speed.md). `SnippetScanner` finds the same
-tokens with the tokenizer's compiled pattern and one dict lookup per word, and
-`_context_fragments` is Whoosh's ContextFragmenter over those plain spans; the
-passages are the ones Whoosh's pipeline gives (tests/test_snippets_stable.py).
+tokens with the tokenizer's compiled pattern, looking up only the words that can
+be sought ones (a sought stem's prefix starts them) and passing over texts with
+none, and `_context_fragments` is Whoosh's ContextFragmenter over those plain
+spans; the passages are the ones Whoosh's pipeline gives (tests/test_snippets_stable.py).
 """
 
 from __future__ import annotations
 
 import re
+import string
 from bisect import bisect_left
 from dataclasses import dataclass
 from html import escape
 from itertools import accumulate, compress
 
 from whoosh import highlight
-from whoosh.analysis import RegexTokenizer, Token
+from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
+from whoosh.lang import porter
 
 SNIPPET_CHARS = 300
 SURROUND = 90  # characters of context before the first and after the last match
 JOIN_GAP = 40  # passages at most this many characters apart are shown as one
 MEMO_WORDS = 200_000  # distinct words remembered by `snippet_analyzer` before it starts again
+GUIDING_PREFIX = 3  # shorter prefixes start too many words: every word's term is looked up instead
 
 
 def passages(scanner: SnippetScanner, question: str, answer: str, words: frozenset[str]) -> list[str]:
@@ -161,6 +165,11 @@ class SnippetScanner:
     (lowercasing, accent folding, stop words, stemming): the tokenizer's compiled
     pattern finds the words, and what the filters make of each word is remembered.
     Stop words count like any word, as they do when Whoosh marks matches.
+
+    With the English chain (`_sought_prefixes`) a text is first searched for each
+    sought term's certain prefix: one `in` per term skips a text that cannot hold
+    a match, and in a plain-ASCII text only the words starting with a prefix are
+    looked up. Over a page most texts are passed over or only a few words are.
     """
 
     def __init__(self, analyzer):
@@ -172,15 +181,22 @@ class SnippetScanner:
         self._split = re.compile(f"({expression.pattern})", expression.flags).split
         self._filters = filters
         self._memo: dict[str, str] = {}
+        self._fold = _porter_chain_fold(filters)
 
     def tokens(self, text: str, words: frozenset[str]) -> _Tokens | None:
-        """Every token's start, end and term if sought; None where no sought word occurs.
+        """Every token's start, end and term if sought; None where no sought word occurs."""
+        prefixes = _sought_prefixes(words) if self._fold is not None else None
+        if prefixes is None:
+            return self._all_tokens(text, words)
+        folded = text.lower() if text.isascii() else text.lower().translate(self._fold)
+        if not any(prefix in folded for prefix in prefixes):
+            return None
+        if min(map(len, prefixes)) < GUIDING_PREFIX or not text.isascii():
+            return self._all_tokens(text, words)
+        return self._guided_tokens(text, folded, prefixes, words)
 
-        The words, the text between them, their offsets and their terms are found
-        a list at a time (one `split`, `accumulate`, `map`), not a word at a time:
-        most texts of a page hold no sought word in one of their fields, and the
-        fragmenter only steps near the matches of the others.
-        """
+    def _all_tokens(self, text: str, words: frozenset[str]) -> _Tokens | None:
+        """Every word's term looked up: a list at a time (one `split`, `accumulate`, `map`)."""
         parts = self._split(text)  # text before the first word, a word, text after it, ...
         found = parts[1::2]
         terms = list(map(self._memo.get, found))
@@ -193,6 +209,26 @@ class SnippetScanner:
         matched = list(compress(range(len(marks)), marks))  # terms are never empty strings
         ends = list(accumulate(map(len, parts)))  # of each part: a word starts where the text before it ends
         return _Tokens(ends[0:-1:2], ends[1::2], marks, matched)
+
+    def _guided_tokens(self, text: str, folded: str, prefixes: tuple[str, ...],
+                       words: frozenset[str]) -> _Tokens | None:
+        """Only the words at a prefix's occurrences looked up; `folded` has `text`'s offsets."""
+        parts = self._split(text)
+        ends = list(accumulate(map(len, parts)))
+        starts, found = ends[0:-1:2], parts[1::2]
+        marks: list[str | None] = [None] * len(found)
+        matched = set()
+        for prefix in prefixes:
+            at = folded.find(prefix)
+            while at >= 0:
+                i = bisect_left(starts, at)
+                if i < len(starts) and starts[i] == at:  # a sought word starts with its prefix
+                    term = self._memo.get(found[i]) or self._term(found[i])
+                    if term in words:
+                        marks[i] = term
+                        matched.add(i)
+                at = folded.find(prefix, at + 1)
+        return _Tokens(starts, ends[1::2], marks, sorted(matched)) if matched else None
 
     def _term(self, word: str) -> str:
         if len(self._memo) >= MEMO_WORDS:
@@ -207,3 +243,35 @@ class SnippetScanner:
             raise ValueError(f"filters changed the number of tokens for {word!r}")
         self._memo[word] = out[0].text
         return out[0].text
+
+
+def _porter_chain_fold(filters) -> dict | None:
+    """The accent-folding table when `filters` are the English chain `_sought_prefixes` knows.
+
+    That is lowercasing, then folding, stop words (which change no text) and Whoosh's
+    Porter stemmer, and a folding table that leaves lowercase ASCII alone (so an
+    ASCII text folds to its lowercase, offset for offset). Anything else: None.
+    """
+    kinds = [type(step) for step in filters]
+    if kinds != [LowercaseFilter, CharsetFilter, StopFilter, StemFilter]:
+        return None
+    fold, stemmer = filters[1].charmap, filters[3]
+    if stemmer.stemfn is not porter.stem or stemmer.ignore:
+        return None
+    ascii_kept = string.ascii_lowercase + string.digits + string.punctuation + string.whitespace
+    return fold if ascii_kept.translate(fold) == ascii_kept else None
+
+
+def _sought_prefixes(words: frozenset[str]) -> tuple[str, ...] | None:
+    """For each sought term, a prefix every word whose stem it is starts with (folded, lowercase).
+
+    Porter's steps only rewrite a word's end, and never its first letter; a
+    rewritten end differs from the word's own in at most its last two letters
+    ("possibility" -> "possibl", "-biliti" -> "-ble"). So a word stemming to `term`
+    starts with `term` less its last two letters, and at least its first letter.
+    tests/test_snippets_stable.py checks the claim over every word of the sample
+    and over Porter's suffixes. A non-ASCII term's prefix is not searched for
+    (lowercasing a whole text and one word can differ there): None.
+    """
+    prefixes = tuple(term[:max(1, len(term) - 2)] for term in words)
+    return prefixes if prefixes and all(prefix.isascii() for prefix in prefixes) else None

@@ -99,3 +99,56 @@ def test_empty_fragments_from_whoosh_are_not_joined_in():
     real = highlight.Fragment(text, [match], 500, 700)
     empty = highlight.Fragment(text, [], 0, 720)
     assert [(f.startchar, f.endchar) for f in snippets._joined(text, [real, empty], None)] == [(500, 700)]
+
+
+# Porter's rewritten endings, and words ending in them twice over ("-ency" + "-bility").
+PORTER_ENDS = ("ational", "tional", "ency", "enci", "ancy", "izer", "bly", "ally", "ently", "ely",
+               "ously", "ization", "ation", "ator", "alism", "iveness", "fulness", "ousness", "ality",
+               "ivity", "iviti", "bility", "biliti", "logy", "icate", "ative", "alize", "icity",
+               "ical", "ful", "ness", "ed", "ing", "ies", "y", "eed", "ated", "bled", "ized", "lled",
+               "ement", "tion", "able", "ible", "ous", "ive", "ence", "ance", "er", "ic", "al", "e")
+
+
+def _porter_words() -> list[str]:
+    beginnings = ("", "a", "ab", "bab", "tra", "possi", "sens", "mob", "y", "yb", "hop", "fil", "condi")
+    return [b + first + second for b in beginnings for first in PORTER_ENDS for second in ("", *PORTER_ENDS)]
+
+
+def test_every_word_starts_with_the_prefix_sought_for_its_stem():
+    """The claim `_sought_prefixes` rests on, over the sample's words and Porter's endings."""
+    scanner = snippets.snippet_analyzer(english_analyzer())
+    words = {w for text in _sample_texts() for w in scanner._split(text)[1::2]} | set(_porter_words())
+    two_letters_rewritten = 0
+    for word in words:
+        term = scanner._term(word)
+        prefixes = snippets._sought_prefixes(frozenset({term}))
+        if prefixes is None:  # a non-ASCII stem is not searched for
+            continue
+        assert word.lower().translate(scanner._fold).startswith(prefixes[0]), (word, term)
+        two_letters_rewritten += not word.lower().startswith(term[:-1])
+    assert len(words) > 5000 and two_letters_rewritten, "the edge ('-ency' + '-bility') is reached"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_guided_scan_finds_every_token_a_full_scan_does(seed):
+    """Prefix-guided tokens equal the every-word ones, matches or not, for words each text holds."""
+    import random
+
+    scanner = snippets.snippet_analyzer(english_analyzer())
+    chooser = random.Random(seed)
+    texts = [t for t in _sample_texts() if t.isascii()]
+    guided = 0
+    for text in texts:
+        terms = sorted({scanner._term(w) for w in scanner._split(text)[1::2]})
+        words = frozenset(chooser.sample(terms, min(len(terms), chooser.randint(1, 3)))) | {"ferri"}
+        for sought in (words, frozenset({"ferri", "zzyzx"})):
+            assert scanner.tokens(text, sought) == scanner._all_tokens(text, sought)
+            guided += min(map(len, sought)) >= snippets.GUIDING_PREFIX + 2
+    assert len(texts) > 100 and guided > 100
+
+
+def test_only_the_english_chain_is_searched_by_prefix():
+    from indexer.schema import exact_analyzer
+
+    assert snippets.snippet_analyzer(english_analyzer())._fold is not None
+    assert snippets.snippet_analyzer(exact_analyzer())._fold is None  # no stemmer: every word looked up
