@@ -35,7 +35,7 @@ from .filters import (
     request_today,
     with_cached_filters,
 )
-from .live import live_build, open_live_index, read_index_state
+from .live import live_build, open_live_index, read_index_state, settled_stamp
 from .query import (
     bound_expansions,
     highlight_words,
@@ -419,6 +419,10 @@ class SearchIndex:
 
     def _open_searcher(self):
         local = self._local
+        stamp = settled_stamp(self.index_dir, local.build) if getattr(local, "build", None) else None
+        if stamp is not None and stamp == getattr(local, "stamp", None) and local.searcher is not None:
+            return local.searcher  # neither directory moved since the full check below
+        local.stamp = stamp  # taken before that check: a move during it changes the next stamp
         build = live_build(self.index_dir)
         if getattr(local, "build", None) != build:
             self.close()
