@@ -28,6 +28,7 @@ SNIPPET_CHARS = 300
 SURROUND = 90  # characters of context before the first and after the last match
 JOIN_GAP = 40  # passages at most this many characters apart are shown as one
 MEMO_WORDS = 200_000  # distinct words remembered by `snippet_analyzer` before it starts again
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 GUIDING_PREFIX = 3  # shorter prefixes start too many words: every word's term is looked up instead
 
 
@@ -188,7 +189,9 @@ class SnippetScanner:
         prefixes = _sought_prefixes(words) if self._fold is not None else None
         if prefixes is None:
             return self._all_tokens(text, words)
-        folded = text.lower() if text.isascii() else text.lower().translate(self._fold)
+        folded = text.lower()
+        if not text.isascii():  # fold only the runs that need it: `translate` is a dict lookup a character
+            folded = _NON_ASCII.sub(lambda run: run.group().translate(self._fold), folded)
         if not any(prefix in folded for prefix in prefixes):
             return None
         if min(map(len, prefixes)) < GUIDING_PREFIX or not text.isascii():

@@ -152,3 +152,12 @@ def test_only_the_english_chain_is_searched_by_prefix():
 
     assert snippets.snippet_analyzer(english_analyzer())._fold is not None
     assert snippets.snippet_analyzer(exact_analyzer())._fold is None  # no stemmer: every word looked up
+
+
+@pytest.mark.parametrize("words", [frozenset({"resum"}), frozenset({"elit", "naiv"}), frozenset({"cafe"})])
+def test_accented_words_are_found_by_their_folded_prefix(words):
+    """"Résumé" folds to "resume": searched unfolded, its prefix "res" would pass the text over."""
+    analyzer = english_analyzer()
+    text = "The Çafé “naïve” ÉLITE Résumé: " + FILLER
+    expected = _whoosh_marked(analyzer, text, words, 1)
+    assert expected and snippets._marked(snippets.snippet_analyzer(analyzer), text, words, 1) == expected
