@@ -29,7 +29,9 @@ SURROUND = 90  # characters of context before the first and after the last match
 JOIN_GAP = 40  # passages at most this many characters apart are shown as one
 MEMO_WORDS = 200_000  # distinct words remembered by `snippet_analyzer` before it starts again
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-GUIDING_PREFIX = 3  # shorter prefixes start too many words: every word's term is looked up instead
+WINDOW_BEFORE = 2 * SURROUND  # characters scanned before a sought word's first occurrence...
+WINDOW_AFTER = SNIPPET_CHARS  # ...and after its last: a passage ends within SURROUND words' characters
+MAX_OCCURRENCES = 40  # of sought prefixes in a text, beyond which every word's term is looked up instead
 
 
 def passages(scanner: SnippetScanner, question: str, answer: str, words: frozenset[str]) -> list[str]:
@@ -48,7 +50,11 @@ def _marked(scanner: SnippetScanner, text: str, words: frozenset[str], top: int)
     tokens = scanner.tokens(text, words)
     if tokens is None:
         return []
-    fragments = _joined(text, _context_fragments(text, tokens), 2 * SNIPPET_CHARS)
+    try:
+        fragments = _joined(text, _context_fragments(text, tokens), 2 * SNIPPET_CHARS)
+    except _NarrowWindow:  # the passages reach past the words scanned: scan them all
+        fragments = _joined(text, _context_fragments(text, scanner.tokens(text, words, window=False)),
+                            2 * SNIPPET_CHARS)
     fragments = highlight.top_fragments(fragments, top, _earliest_first, highlight.FIRST, (1,))
     # The chosen ones are all shown anyway: join those that touch, whatever their length.
     marked = formatter(text, _joined(text, fragments, None))
@@ -64,6 +70,10 @@ def _context_fragments(text: str, tokens: _Tokens, maxchars: int = SNIPPET_CHARS
     one. So from wherever a fragment ended this jumps to the next match and finds
     that context with one bisection; inside a fragment it steps token by token as
     Whoosh does. Same state, same steps, same fragments (the tests compare).
+
+    Tokens scanned from a window of the text (`_Tokens.lo`, `hi`) give the same
+    fragments when the walk needs none outside it; where it might, this raises
+    `_NarrowWindow`.
     """
     starts, ends, marks, n = tokens.starts, tokens.ends, tokens.marks, len(tokens.starts)
     first, countdown, tks, currentlen, i = None, -1, [], 0, 0
@@ -73,6 +83,8 @@ def _context_fragments(text: str, tokens: _Tokens, maxchars: int = SNIPPET_CHARS
             m = next((m for m in following if m >= i), None)
             if m is None:
                 return
+            if i == 0 and tokens.lo and (m == 0 or ends[m - 1] - surround < tokens.lo):
+                raise _NarrowWindow  # its context may start before the window
             before = bisect_left(starts, ends[m - 1] - surround, i, m) if m > i else m
             context, i = (starts[before] if before < m else None), m
         start, end, term = starts[i], ends[i], marks[i]
@@ -93,6 +105,8 @@ def _context_fragments(text: str, tokens: _Tokens, maxchars: int = SNIPPET_CHARS
                 yield highlight.mkfrag(text, tks, startchar=first, endchar=end)
                 first, tks, currentlen, context = None, [], 0, None
         i += 1
+    if tokens.hi != len(text):
+        raise _NarrowWindow  # the walk went on past the window
     if tks:
         yield highlight.mkfrag(text, tks, startchar=first, endchar=ends[-1])
 
@@ -146,12 +160,21 @@ def opening(text: str, chars: int = SNIPPET_CHARS) -> str:
 
 @dataclass
 class _Tokens:
-    """A text's tokens: offsets, the sought term each is (or None), the indexes of those."""
+    """A text's tokens: offsets, the sought term each is (or None), the indexes of those.
+
+    The tokens of `text[lo:hi]` only: the whole text's, or a window's around the matches.
+    """
 
     starts: list[int]
     ends: list[int]
     marks: list[str | None]
     matched: list[int]
+    lo: int
+    hi: int
+
+
+class _NarrowWindow(Exception):
+    """The passages may need tokens outside the window scanned."""
 
 
 def snippet_analyzer(analyzer) -> SnippetScanner:
@@ -169,8 +192,10 @@ class SnippetScanner:
 
     With the English chain (`_sought_prefixes`) a text is first searched for each
     sought term's certain prefix: one `in` per term skips a text that cannot hold
-    a match, and in a plain-ASCII text only the words starting with a prefix are
-    looked up. Over a page most texts are passed over or only a few words are.
+    a match. Otherwise only the words starting at a prefix's occurrences are
+    looked up (the text is not split when none is sought), and only a window
+    around them is split into words. Over a page most texts are passed over,
+    and the rest mostly split in part.
     """
 
     def __init__(self, analyzer):
@@ -180,23 +205,66 @@ class SnippetScanner:
         expression = tokenizer.expression
         # Split on the words kept as a group: the text between them and the words, one pass.
         self._split = re.compile(f"({expression.pattern})", expression.flags).split
+        self._word_at = expression.match
         self._filters = filters
         self._memo: dict[str, str] = {}
         self._fold = _porter_chain_fold(filters)
 
-    def tokens(self, text: str, words: frozenset[str]) -> _Tokens | None:
-        """Every token's start, end and term if sought; None where no sought word occurs."""
+    def tokens(self, text: str, words: frozenset[str], window: bool = True) -> _Tokens | None:
+        """Every token's start, end and term if sought; None where no sought word occurs.
+
+        With `window`, the tokens may be those of a window around the sought
+        words only (`_guided_tokens`).
+        """
         prefixes = _sought_prefixes(words) if self._fold is not None else None
         if prefixes is None:
             return self._all_tokens(text, words)
-        folded = text.lower()
-        if not text.isascii():  # fold only the runs that need it: `translate` is a dict lookup a character
-            folded = _NON_ASCII.sub(lambda run: run.group().translate(self._fold), folded)
+        folded, aligned = self._folded(text)
         if not any(prefix in folded for prefix in prefixes):
             return None
-        if min(map(len, prefixes)) < GUIDING_PREFIX or not text.isascii():
+        occurrences = _occurrences(folded, prefixes) if aligned else None
+        if occurrences is None:
             return self._all_tokens(text, words)
-        return self._guided_tokens(text, folded, prefixes, words)
+        if not self._may_match(text, occurrences, words):
+            return None
+        return self._guided_tokens(text, occurrences, words, window)
+
+    def _folded(self, text: str) -> tuple[str, bool]:
+        """`text` lowercased and folded as the chain does a word, and whether it kept `text`'s offsets.
+
+        Only the non-ASCII runs are folded (`translate` is a dict lookup a
+        character); lowercasing ("İ" is two characters) or folding ("…" is three)
+        can lengthen a text, and then offsets in one are not offsets in the other.
+        """
+        lower = text.lower()
+        if text.isascii():
+            return lower, True
+        kept = len(lower) == len(text)
+
+        def fold(run) -> str:
+            nonlocal kept
+            folded = run.group().translate(self._fold)
+            kept = kept and len(folded) == len(run.group())
+            return folded
+
+        return _NON_ASCII.sub(fold, lower), kept
+
+    def _may_match(self, text: str, occurrences: list[int], words: frozenset[str]) -> bool:
+        """Whether a sought word can start at one of `occurrences`: False only when none does.
+
+        Just after a letter is inside a word (`TOKEN`'s words are runs of letters
+        and digits, or numbers). Anywhere else a word may start, and if one does
+        it is what the tokenizer matches from there; where none does (inside
+        "abc1def" or "1,000"), the word matched there is one more candidate, never
+        a missed one. So every word that starts at an occurrence is looked at.
+        """
+        for at in occurrences:
+            if at and text[at - 1].isalpha():
+                continue
+            word = self._word_at(text, at)
+            if word is not None and (self._memo.get(word.group()) or self._term(word.group())) in words:
+                return True
+        return False
 
     def _all_tokens(self, text: str, words: frozenset[str]) -> _Tokens | None:
         """Every word's term looked up: a list at a time (one `split`, `accumulate`, `map`)."""
@@ -211,27 +279,34 @@ class SnippetScanner:
             return None
         matched = list(compress(range(len(marks)), marks))  # terms are never empty strings
         ends = list(accumulate(map(len, parts)))  # of each part: a word starts where the text before it ends
-        return _Tokens(ends[0:-1:2], ends[1::2], marks, matched)
+        return _Tokens(ends[0:-1:2], ends[1::2], marks, matched, 0, len(text))
 
-    def _guided_tokens(self, text: str, folded: str, prefixes: tuple[str, ...],
-                       words: frozenset[str]) -> _Tokens | None:
-        """Only the words at a prefix's occurrences looked up; `folded` has `text`'s offsets."""
-        parts = self._split(text)
-        ends = list(accumulate(map(len, parts)))
-        starts, found = ends[0:-1:2], parts[1::2]
+    def _guided_tokens(self, text: str, occurrences: list[int], words: frozenset[str],
+                       window: bool) -> _Tokens | None:
+        """Only the words at `occurrences` (of prefixes, in order) looked up.
+
+        With `window`, only the text from WINDOW_BEFORE characters before the first
+        occurrence to WINDOW_AFTER after the last is split into words, cut where
+        it is blank (no word spans a blank, so the words in the window are the
+        text's). Most passages lie well inside; `_context_fragments` tells when not.
+        """
+        lo, hi = (_blank_before(text, occurrences[0] - WINDOW_BEFORE),
+                  _blank_after(text, occurrences[-1] + WINDOW_AFTER)) if window else (0, len(text))
+        parts = self._split(text[lo:hi])  # text before the first word, a word, text after it, ...
+        offsets = list(accumulate(map(len, parts), initial=lo))  # where each part starts, then the end
+        starts, found = offsets[1:-1:2], parts[1::2]
         marks: list[str | None] = [None] * len(found)
         matched = set()
-        for prefix in prefixes:
-            at = folded.find(prefix)
-            while at >= 0:
-                i = bisect_left(starts, at)
-                if i < len(starts) and starts[i] == at:  # a sought word starts with its prefix
-                    term = self._memo.get(found[i]) or self._term(found[i])
-                    if term in words:
-                        marks[i] = term
-                        matched.add(i)
-                at = folded.find(prefix, at + 1)
-        return _Tokens(starts, ends[1::2], marks, sorted(matched)) if matched else None
+        for at in occurrences:
+            i = bisect_left(starts, at)
+            if i < len(starts) and starts[i] == at:  # a sought word starts with its prefix
+                term = self._memo.get(found[i]) or self._term(found[i])
+                if term in words:
+                    marks[i] = term
+                    matched.add(i)
+        if not matched:
+            return None
+        return _Tokens(starts, offsets[2::2], marks, sorted(matched), lo, hi)
 
     def _term(self, word: str) -> str:
         if len(self._memo) >= MEMO_WORDS:
@@ -278,3 +353,27 @@ def _sought_prefixes(words: frozenset[str]) -> tuple[str, ...] | None:
     """
     prefixes = tuple(term[:max(1, len(term) - 2)] for term in words)
     return prefixes if prefixes and all(prefix.isascii() for prefix in prefixes) else None
+
+
+def _occurrences(folded: str, prefixes: tuple[str, ...]) -> list[int] | None:
+    """Where each prefix occurs in `folded`, in order; None past MAX_OCCURRENCES (a short prefix)."""
+    found = []
+    for prefix in prefixes:
+        at = folded.find(prefix)
+        while at >= 0:
+            if len(found) == MAX_OCCURRENCES:
+                return None
+            found.append(at)
+            at = folded.find(prefix, at + 1)
+    return sorted(found)
+
+
+def _blank_before(text: str, at: int) -> int:
+    """The start of the blank-bounded stretch holding `at`: 0, or just after a space or line break."""
+    return 0 if at <= 0 else max(text.rfind(" ", 0, at), text.rfind("\n", 0, at)) + 1
+
+
+def _blank_after(text: str, at: int) -> int:
+    """The first space or line break at or after `at`, else the text's end."""
+    found = [i for i in (text.find(" ", at), text.find("\n", at)) if i >= 0]
+    return min(found) if found else len(text)

@@ -142,8 +142,8 @@ def test_the_guided_scan_finds_every_token_a_full_scan_does(seed):
         terms = sorted({scanner._term(w) for w in scanner._split(text)[1::2]})
         words = frozenset(chooser.sample(terms, min(len(terms), chooser.randint(1, 3)))) | {"ferri"}
         for sought in (words, frozenset({"ferri", "zzyzx"})):
-            assert scanner.tokens(text, sought) == scanner._all_tokens(text, sought)
-            guided += min(map(len, sought)) >= snippets.GUIDING_PREFIX + 2
+            assert scanner.tokens(text, sought, window=False) == scanner._all_tokens(text, sought)
+            guided += snippets._occurrences(text.lower(), snippets._sought_prefixes(sought)) is not None
     assert len(texts) > 100 and guided > 100
 
 
@@ -161,3 +161,49 @@ def test_accented_words_are_found_by_their_folded_prefix(words):
     text = "The Çafé “naïve” ÉLITE Résumé: " + FILLER
     expected = _whoosh_marked(analyzer, text, words, 1)
     assert expected and snippets._marked(snippets.snippet_analyzer(analyzer), text, words, 1) == expected
+
+
+def _long_ascii_text() -> str:
+    """Ferries far apart in a long plain-ASCII text, so each is scanned in a window of its own."""
+    return "".join(f"Ferry route number {n} is served daily. " + FILLER * 6 for n in range(8))
+
+
+@pytest.mark.parametrize("text", [
+    _long_ascii_text(),
+    FILLER * 4 + "x" + " " * 200 + "Ferry crossings. " + FILLER,  # context before the window's first word
+    FILLER + " " * 300 + "z" + " " * 83 + "y" + " " * 100 + "Ferry.",  # "z": context, not in the window
+    FILLER * 4 + "Ferry" + " " * 400 + "tail words.",  # the passage runs on past the window
+    FILLER * 4 + "Ferry" + "\n" * 400 + "tail words.",
+])
+@pytest.mark.parametrize("words", [frozenset({"ferri"}), frozenset({"ferri", "figur"})])
+def test_passages_from_a_window_are_the_whole_texts(text, words):
+    analyzer = english_analyzer()
+    scanner = snippets.snippet_analyzer(analyzer)
+    for top in (1, 2):
+        assert snippets._marked(scanner, text, words, top) == _whoosh_marked(analyzer, text, words, top)
+
+
+def test_a_long_text_is_scanned_only_around_its_matches():
+    scanner = snippets.snippet_analyzer(english_analyzer())
+    text = FILLER * 20 + "Ferry route. " + FILLER * 20
+    window = scanner.tokens(text, frozenset({"ferri"}))
+    assert 0 < window.lo < text.index("Ferry") < window.hi < len(text)
+    assert window.hi - window.lo < len(text) / 4
+    whole = scanner.tokens(text, frozenset({"ferri"}), window=False)
+    shift = whole.starts.index(window.starts[0])
+    assert whole.starts[shift:shift + len(window.starts)] == window.starts
+    assert [whole.marks[i + shift] for i in range(len(window.marks))] == window.marks
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("Totals rose to 1,000abc and then 2,000 in all.", frozenset({"abc"})),  # a word just after a number
+    ("Totals rose to 1,000 and then 2,000 in all.", frozenset({"000"})),  # inside numbers: no word
+    ("Stocks of ,000 and x,000 remain.", frozenset({"000"})),
+    ("Pay rose 4.5% to 4.50 in 2024, and 14.5 later.", frozenset({"4.5"})),
+    ("The Ferry’s “Ferry” route ½ferry and café ferry.", frozenset({"ferri"})),  # folded, offsets kept
+    ("Ferry… ferry … ferry İstanbul ferry.", frozenset({"ferri"})),  # folding lengthens: every word
+])
+def test_words_at_number_and_accent_edges_are_marked_as_whoosh_marks_them(text, words):
+    analyzer = english_analyzer()
+    expected = _whoosh_marked(analyzer, text, words, 2)
+    assert snippets._marked(snippets.snippet_analyzer(analyzer), text, words, 2) == expected
