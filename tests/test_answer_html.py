@@ -62,3 +62,15 @@ def test_sanitiser_keeps_structure_and_drops_scripts_handlers_and_bad_urls():
 def test_sanitiser_drops_empty_spacers_and_wraps_plain_text():
     assert safe_html_from_html("<p>A</p><p> </p><p>B</p>") == "<p>A</p><p>B</p>"
     assert safe_html_from_html("One & two\n\nThree") == "<p>One &amp; two</p><p>Three</p>"
+
+
+def test_an_answer_that_looks_like_a_url_is_text_without_a_warning():
+    """Beautiful Soup warns that an answer of just a link looks like a URL to fetch: not for answers."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "from indexer.answer_html import text_from_html as t; print(t('https://www.gov.uk'), t('0:'))"
+    done = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "https://www.gov.uk 0:\n", "")
