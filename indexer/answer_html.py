@@ -20,6 +20,7 @@ from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, Navigable
 # An answer is HTML from the API, never a file name or URL to open: Beautiful Soup's
 # guess that a short one without tags (a bare link) might be is noise in the logs.
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
+
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"\s+")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")

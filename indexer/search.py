@@ -420,7 +420,7 @@ class SearchIndex:
     def _open_searcher(self):
         local = self._local
         stamp = settled_stamp(self.index_dir, local.build) if getattr(local, "build", None) else None
-        if stamp is not None and stamp == getattr(local, "stamp", None) and local.searcher is not None:
+        if stamp is not None and stamp == getattr(local, "stamp", None) and getattr(local, "searcher", None):
             return local.searcher  # neither directory moved since the full check below
         local.stamp = stamp  # taken before that check: a move during it changes the next stamp
         build = live_build(self.index_dir)

@@ -24,6 +24,8 @@ from whoosh import highlight
 from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, Token
 from whoosh.lang import porter
 
+from .schema import TOKEN
+
 SNIPPET_CHARS = 300
 SURROUND = 90  # characters of context before the first and after the last match
 JOIN_GAP = 40  # passages at most this many characters apart are shown as one
@@ -190,7 +192,7 @@ class SnippetScanner:
     pattern finds the words, and what the filters make of each word is remembered.
     Stop words count like any word, as they do when Whoosh marks matches.
 
-    With the English chain (`_sought_prefixes`) a text is first searched for each
+    With the English chain (`TOKEN`'s words, `_sought_prefixes`) a text is first searched for each
     sought term's certain prefix: one `in` per term skips a text that cannot hold
     a match. Otherwise only the words starting at a prefix's occurrences are
     looked up (the text is not split when none is sought), and only a window
@@ -208,7 +210,7 @@ class SnippetScanner:
         self._word_at = expression.match
         self._filters = filters
         self._memo: dict[str, str] = {}
-        self._fold = _porter_chain_fold(filters)
+        self._fold = _porter_chain_fold(filters) if expression.pattern == TOKEN else None
 
     def tokens(self, text: str, words: frozenset[str], window: bool = True) -> _Tokens | None:
         """Every token's start, end and term if sought; None where no sought word occurs.
@@ -296,7 +298,7 @@ class SnippetScanner:
         offsets = list(accumulate(map(len, parts), initial=lo))  # where each part starts, then the end
         starts, found = offsets[1:-1:2], parts[1::2]
         marks: list[str | None] = [None] * len(found)
-        matched = set()
+        matched: set[int] = set()
         for at in occurrences:
             i = bisect_left(starts, at)
             if i < len(starts) and starts[i] == at:  # a sought word starts with its prefix

@@ -148,10 +148,16 @@ def test_the_guided_scan_finds_every_token_a_full_scan_does(seed):
 
 
 def test_only_the_english_chain_is_searched_by_prefix():
+    from whoosh.analysis import CharsetFilter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+    from whoosh.support.charset import accent_map
+
     from indexer.schema import exact_analyzer
 
     assert snippets.snippet_analyzer(english_analyzer())._fold is not None
     assert snippets.snippet_analyzer(exact_analyzer())._fold is None  # no stemmer: every word looked up
+    other_words = (RegexTokenizer(r"\w+") | LowercaseFilter() | CharsetFilter(accent_map) | StopFilter()
+                   | StemFilter())
+    assert snippets.snippet_analyzer(other_words)._fold is None  # "a_b" is one word: not TOKEN's
 
 
 @pytest.mark.parametrize("words", [frozenset({"resum"}), frozenset({"elit", "naiv"}), frozenset({"cafe"})])
