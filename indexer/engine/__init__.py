@@ -60,9 +60,8 @@ Private Whoosh names relied on, by module:
   `_commit_toc` and `_finish`, workers end with `_finalize_segment` and open
   their writers with `_lk=False`; the lengths column as weighting reads it.
 - updating: what building relies on, and `SegmentWriter.segments`, `storage`
-  and `mergetype` (its own `merge_policy`, which it also runs with a probe in
-  place of the writer: the policy only calls `add_reader` on it, and a segment
-  it returns neither merged nor kept leaves the table of contents); its commit
+  and `mergetype` (its own `merge_policy`: a segment it returns neither merged
+  nor kept leaves the table of contents); its commit
   redoes `SegmentWriter.commit` (`_check_state`, `_merge_segments`, `_added`,
   `_finalize_segment`, `_close_segment`, `_commit_toc`, `_finish`) to list the
   second process's segment too.

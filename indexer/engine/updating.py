@@ -227,17 +227,7 @@ def _tier(documents: int) -> int:
 def docs_merged_at_commit(writer) -> int:
     """How many documents the merge policy will merge into `writer`'s segment at commit.
 
-    The policy only reads the segment list, fixed while the writer holds the
-    lock; it is run here against a probe that counts instead of copying.
+    The plan only reads the segment list, fixed while the writer holds the lock.
     """
-    probe = _MergeProbe(writer.storage, writer.schema)
-    merge_policy(probe, writer.segments)
-    return probe.docs
-
-
-class _MergeProbe:
-    def __init__(self, storage, schema):
-        self.storage, self.schema, self.docs = storage, schema, 0
-
-    def add_reader(self, reader) -> None:
-        self.docs += reader.doc_count_all()
+    merged, _kept = merge_plan(writer.segments)
+    return sum(segment.doc_count_all() for segment in merged)
