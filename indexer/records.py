@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 OFFICIAL_PAGE = "https://questions-statements.parliament.uk/written-questions/detail/{date}/{uin}"
 LABEL_CHARS = 70  # about ten words: enough to tell questions apart in a list
@@ -126,8 +126,12 @@ class Answer:
 
 
 def answer_to_dict(answer: Answer) -> dict:
-    """Return a JSON-ready dict of `answer` (dates as ISO strings)."""
-    return _jsonable(asdict(answer))
+    """Return a JSON-ready dict of `answer` (dates as ISO strings).
+
+    What `dataclasses.asdict` gives, walked by hand: asdict deep-copies every
+    value on the way, and a build writes this dict into every answer's record.
+    """
+    return _jsonable(answer)
 
 
 def answer_from_dict(data: dict) -> Answer:
@@ -149,6 +153,11 @@ def _date(value):
 
 
 def _jsonable(value):
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    fields = getattr(type(value), "__dataclass_fields__", None)
+    if fields is not None:  # a record type: its fields in declaration order, as asdict
+        return {name: _jsonable(getattr(value, name)) for name in fields}
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

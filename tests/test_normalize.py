@@ -1,5 +1,6 @@
 """Raw API records to Answer: every odd record of the sample must normalise."""
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -7,7 +8,7 @@ import pytest
 
 from indexer import store
 from indexer.normalize import answer_from_record, department_from_name
-from indexer.records import Member, answer_from_dict, answer_to_dict
+from indexer.records import Attachment, GroupedQuestion, Member, answer_from_dict, answer_to_dict
 
 from .conftest import FIXTURES, SAMPLE_DIR
 
@@ -23,6 +24,22 @@ def test_every_bundled_record_normalises_and_round_trips():
         answer = answer_from_record(record)
         assert answer.id == record["value"]["id"]
         assert answer_from_dict(json.loads(json.dumps(answer_to_dict(answer)))) == answer
+
+
+def test_an_answer_as_a_dict_is_what_asdict_gives_key_for_key():
+    """The stored record's JSON, byte for byte, as `dataclasses.asdict` made it before."""
+    def by_asdict(value):
+        if isinstance(value, dict):
+            return {k: by_asdict(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [by_asdict(v) for v in value]
+        return value.isoformat() if isinstance(value, dt.date) else value
+    answers = [answer_from_record(record) for record in sample_records()]
+    answers.append(dataclasses.replace(
+        answers[0], grouped_questions=(GroupedQuestion("HL123", dt.date(2024, 1, 5)), GroupedQuestion("9")),
+        attachments=(Attachment("https://example.org/a.pdf", "Table", "pdf", 1024),)))
+    for answer in answers:
+        assert json.dumps(answer_to_dict(answer)) == json.dumps(by_asdict(dataclasses.asdict(answer)))
 
 
 def test_the_detail_response_example_normalises_in_full():

@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 from whoosh import fields
 from whoosh import index as whoosh_index
-from whoosh.analysis import StandardAnalyzer
+from whoosh.analysis import CompositeAnalyzer, LowercaseFilter, RegexTokenizer, StandardAnalyzer, StopFilter
 from whoosh.writing import SegmentWriter
 
 from bench import corpus
 from indexer import store
 from indexer.engine import building, posting_pool, updating
+from indexer.engine.analysis import MemoAnalyzer
 from indexer.engine.posting_pool import InMemoryPostingPool
 from indexer.index import _document_from_path, open_live_index, rebuild_index
 from indexer.schema import build_schema, english_analyzer, exact_analyzer
@@ -173,6 +174,25 @@ def test_term_positions_are_the_positions_indexing_gives():
             for token in analyzer(text, mode="index", positions=True, boosts=True):
                 expected.setdefault(token.text, []).append(token.pos)
             assert analyzer.term_positions(text) == expected
+
+
+def test_term_positions_of_a_tokenizer_with_groups_are_its_whole_words():
+    """A pattern with a group: `findall` would give the groups, so whole matches are taken."""
+    analyzer = MemoAnalyzer(RegexTokenizer(r"(\w)\w*"), LowercaseFilter(), StopFilter())
+    text = "The gangs and the Smuggling of migrants"
+    expected: dict[str, list[int]] = {}
+    for token in CompositeAnalyzer(*analyzer.items)(text, mode="index", positions=True):
+        expected.setdefault(token.text, []).append(token.pos)
+    assert analyzer.term_positions(text) == expected == {"gangs": [1], "smuggling": [2], "migrants": [3]}
+
+
+def test_an_analyzer_pickled_into_a_toc_carries_no_text_it_analysed():
+    analyzer = exact_analyzer()
+    text = "criminal gangs smuggling migrants"
+    assert analyzer.term_positions(text) is analyzer.term_positions(text)  # one analysis, shared
+    pickled = pickle.dumps(analyzer)
+    assert b"smuggling" not in pickled
+    assert pickle.loads(pickled).term_positions(text) == analyzer.term_positions(text)
 
 
 def test_runs_are_capped_so_a_process_holds_a_bounded_share(monkeypatch):

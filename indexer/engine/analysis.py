@@ -14,6 +14,7 @@ from __future__ import annotations
 from whoosh.analysis import CompositeAnalyzer, StopFilter, Token
 
 _STOPPED = None  # the memo's value for a word the chain drops
+_UNSEEN = object()  # not in the memo yet
 
 
 class MemoAnalyzer(CompositeAnalyzer):
@@ -26,15 +27,20 @@ class MemoAnalyzer(CompositeAnalyzer):
         stops = [item for item in self.items if isinstance(item, StopFilter)]
         self._renumber = any(stop.renumber for stop in stops)
         self._memo = {}
+        self._last_text = self._last_positions = None
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state["_memo"] = {}  # the schema is pickled into every TOC: leave the memo out
+        # The schema is pickled into every TOC: leave the memo and the last text out.
+        state["_memo"] = {}
+        state["_last_text"] = state["_last_positions"] = None
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
         self.__dict__.setdefault("_memo", {})
+        self.__dict__.setdefault("_last_text", None)
+        self.__dict__.setdefault("_last_positions", None)
 
     def __call__(self, value, no_morph=False, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
@@ -62,28 +68,50 @@ class MemoAnalyzer(CompositeAnalyzer):
         The same terms and positions as `_index_tokens` with positions on, gathered
         per term in first-seen order (what Whoosh's formats gather from the tokens),
         for a build writer that needs no Token objects (building.BuildSegmentWriter).
+        The answer for the last text is kept and handed out again for that same
+        object: a document's `exact` and `exact_words` are one string analysed
+        alike, a third of a build's analysis. Callers must not change it.
         """
+        if value is self._last_text:
+            return self._last_positions
         found: dict[str, list[int]] = {}
-        for term, pos in self._kept_terms(value, 0, self._renumber):
+        memo, term_of, renumber = self._memo, self._term_of, self._renumber
+        pos = None
+        for i, word in enumerate(self._words(value)):  # `_kept_terms`, inlined: the build's hottest loop
+            term = memo.get(word, _UNSEEN)
+            if term is _UNSEEN:
+                term = term_of(word)
+            if term is _STOPPED:
+                continue
+            pos = i if pos is None or not renumber else pos + 1
             positions = found.get(term)
             if positions is None:
                 found[term] = [pos]
             else:
                 positions.append(pos)
+        self._last_text, self._last_positions = value, found
         return found
 
     def _kept_terms(self, value: str, start_pos: int, renumber: bool):
         """(term, position) for each word the chain keeps, each word's term from the memo."""
         memo, term_of = self._memo, self._term_of
         pos = None
-        for i, match in enumerate(self.items[0].expression.finditer(value)):
-            word = match.group(0)
-            term = memo[word] if word in memo else term_of(word)
+        for i, word in enumerate(self._words(value)):
+            term = memo.get(word, _UNSEEN)
+            if term is _UNSEEN:
+                term = term_of(word)
             if term is _STOPPED:
                 continue
             # StopFilter's renumbering: the first kept word keeps its place, the rest follow on
             pos = start_pos + i if pos is None or not renumber else pos + 1
             yield term, pos
+
+    def _words(self, value: str) -> list[str]:
+        """The words the tokenizer finds in `value`, in order."""
+        expression = self.items[0].expression
+        if expression.groups:  # findall would give the groups, not the words
+            return [match.group(0) for match in expression.finditer(value)]
+        return expression.findall(value)
 
     def _term_of(self, word: str):
         """Run one word through the chain and remember what comes out."""

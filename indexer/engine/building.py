@@ -140,13 +140,29 @@ def _field_postings(field, value) -> list:
             and type(fmt) in (formats.Frequency, formats.Positions)):
         return list(field.index(value))
     boost = fmt.field_boost
-    encode = fmt.encode if type(fmt) is formats.Positions else _encode_frequency
+    encode = _encode_positions if type(fmt) is formats.Positions else _encode_frequency
     return [(term.encode("utf-8"), len(poses), len(poses) * boost, encode(poses))
             for term, poses in analyzer.term_positions(value).items()]
 
 
+_ONE_POSITION: dict[int, bytes] = {}  # most terms occur once in a text: their encodings, by position
+_COUNTS = [pack_uint(n) for n in range(256)]
+_POSITIONS = formats.Positions()
+
+
+def _encode_positions(positions: list[int]) -> bytes:
+    """`Positions.encode`, a term found once taken from `_ONE_POSITION`."""
+    if len(positions) != 1:
+        return _POSITIONS.encode(positions)
+    encoded = _ONE_POSITION.get(positions[0])
+    if encoded is None:
+        encoded = _ONE_POSITION[positions[0]] = _POSITIONS.encode(positions)
+    return encoded
+
+
 def _encode_frequency(positions: list[int]) -> bytes:
-    return pack_uint(len(positions))
+    count = len(positions)
+    return _COUNTS[count] if count < 256 else pack_uint(count)
 
 
 class _PreloadedLengths:
