@@ -31,9 +31,11 @@ class MemoAnalyzer(CompositeAnalyzer):
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        # The schema is pickled into every TOC: leave the memo and the last text out.
+        # The schema is pickled into every TOC: leave the memo and the last text out
+        # (a TOC holds what it held before `term_positions` kept a text).
         state["_memo"] = {}
-        state["_last_text"] = state["_last_positions"] = None
+        state.pop("_last_text", None)
+        state.pop("_last_positions", None)
         return state
 
     def __setstate__(self, state):
