@@ -21,11 +21,14 @@ from dataclasses import replace
 from functools import partial
 
 import pytest
+from isal.isal_zlib import decompress as isal_decompress
 from whoosh import query
+from whoosh.codec.whoosh3 import STORED_COLUMN
 
 from bench import corpus
 from bench.plain_filters import with_filters
 from indexer.collecting import collect
+from indexer.engine.columns import STORED
 from indexer.facets import SearcherTables
 from indexer.index import open_live_index, rebuild_index, update_index
 from indexer.query import bound_expansions, parse_user_query
@@ -409,3 +412,18 @@ def test_exact_words_scores_as_exact_on_every_segment(request, fixture):
             assert [(h.docnum, h.score) for h in in_exact] == [(h.docnum, h.score) for h in in_twin], word
             compared += len(in_exact)
         assert compared > 500
+
+
+def test_stored_fields_inflated_by_isal_are_whooshs_own(corpus_index):
+    """Every document's stored fields, through a served searcher (ISA-L), equal stock Whoosh's."""
+    _data_dir, index_dir = corpus_index
+    served = SearchIndex(index_dir)
+    searcher = served._searcher()
+    leaves = searcher.reader().leaf_readers()
+    stored = [leaf._perdoc._cached_reader(STORED, STORED_COLUMN)._child for leaf, _ in leaves]
+    assert len(leaves) == 2 and all(child._decompress is isal_decompress for child in stored)
+    with open_live_index(index_dir).searcher() as stock:
+        assert stock.doc_count_all() == searcher.doc_count_all()
+        for docnum in range(stock.doc_count_all()):
+            assert searcher.stored_fields(docnum) == stock.stored_fields(docnum)
+    served.close()

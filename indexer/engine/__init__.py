@@ -16,7 +16,7 @@ the results with stock Whoosh bit for bit.
     updating      an update's records written as one or two segments, its postings in memory
     posting_pool  a build's postings sorted in memory
     analysis      `MemoAnalyzer`, each distinct word analysed once
-    columns       a segment's whole column read at once
+    columns       a segment's whole column read at once; stored fields inflated by ISA-L
 
 Private Whoosh names relied on, by module:
 
@@ -79,7 +79,9 @@ Private Whoosh names relied on, by module:
   writer here): protocol 3, not 2, and whole-number weights as ints.
 - columns: `VarBytesColumn.Reader`'s `_dbfile`, `_basepos`, `_lengths`;
   `NumericColumn.Reader`'s `_dbfile`, `_basepos`, `_count`, `_doccount`,
-  `_typecode`, `_default`.
+  `_typecode`, `_default`; for stored fields, the segment reader's `_perdoc`,
+  its `_cached_reader`, `codec.whoosh3.STORED_COLUMN`, the `PickleColumn` reader's
+  `_child` and `CompressedBytesColumn.Reader._decompress`.
 - analysis: `CompositeAnalyzer.items`, the tokenizer's compiled `expression`,
   `StopFilter.renumber` and `Token`'s attributes. `MemoAnalyzer` is pickled into
   every index's table of contents under the name `indexer.analysis.MemoAnalyzer`

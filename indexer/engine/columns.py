@@ -6,10 +6,15 @@ page-only columns) was 11 million reads and 15 s, and a department's first page
 read its month and asker columns for a second. Here a column's bytes are read in
 one call and cut up in memory; values and order are Whoosh's own.
 
+Stored fields, read a document at a time for a page's hits, keep Whoosh's reader
+but inflate with ISA-L's zlib (`fast_stored_fields`), as posting blocks are.
+
 Private Whoosh names relied on: `VarBytesColumn.Reader`'s `_dbfile`, `_basepos`
 and `_lengths`; `NumericColumn.Reader`'s `_dbfile`, `_basepos`, `_count`,
-`_doccount`, `_typecode` and `_default`. Other readers (a segment without the
-column, other column types) are iterated as Whoosh iterates them.
+`_doccount`, `_typecode` and `_default`; the segment reader's `_perdoc`, its
+`_cached_reader` and `STORED_COLUMN`, and the stored column reader's `_child`
+(a `CompressedBytesColumn.Reader`) and its `_decompress`. Other readers (a segment
+without the column, other column types) are iterated as Whoosh iterates them.
 """
 
 from __future__ import annotations
@@ -18,7 +23,11 @@ from array import array
 from itertools import accumulate
 
 import numpy as np
-from whoosh.columns import NumericColumn, VarBytesColumn
+from isal.isal_zlib import decompress as isal_decompress
+from whoosh.codec.whoosh3 import STORED_COLUMN
+from whoosh.columns import CompressedBytesColumn, NumericColumn, VarBytesColumn
+
+STORED = "_stored"  # the column name Whoosh's per-document reader keeps stored fields under
 
 
 def byte_values(leaf, column: str) -> list[bytes]:
@@ -44,3 +53,21 @@ def number_values(leaf, column: str) -> array:
     out = array("Q")
     out.frombytes(values.tobytes())
     return out
+
+
+def fast_stored_fields(reader) -> int:
+    """Inflate each segment's stored fields with ISA-L; return how many segments now do.
+
+    Whoosh deflates each document's pickled stored fields on its own, and inflating
+    them was most of a hit's read (at 100k answers ~1.5 KB deflated, 3.9 KB
+    inflated: 22 us with zlib, 12 with ISA-L). The bytes inflated are the same.
+    """
+    changed = 0
+    for leaf, _offset in reader.leaf_readers():
+        perdoc = getattr(leaf, "_perdoc", None)
+        stored = perdoc._cached_reader(STORED, STORED_COLUMN) if perdoc is not None else None
+        child = getattr(stored, "_child", None)
+        if type(child) is CompressedBytesColumn.Reader:
+            child._decompress = isal_decompress
+            changed += 1
+    return changed
