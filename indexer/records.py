@@ -7,6 +7,7 @@ record travels through the index's stored field.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -138,14 +139,51 @@ def answer_from_dict(data: dict) -> Answer:
     """Rebuild an Answer from `answer_to_dict` output."""
     data = dict(data)
     for key in ("asking_member", "answering_member", "correcting_member"):
-        data[key] = Member(**data[key]) if data.get(key) else None
+        data[key] = _built(Member, data[key]) if data.get(key) else None
     for key in [k for k in data if k.startswith("date_")]:
         data[key] = _date(data[key])
     data["grouped_questions"] = tuple(
         GroupedQuestion(g["uin"], _date(g.get("date_tabled"))) for g in data.get("grouped_questions", ())
     )
     data["attachments"] = tuple(Attachment(**a) for a in data.get("attachments", ()))
-    return Answer(**data)
+    return _built(Answer, data)
+
+
+def _built(cls, values: dict):
+    """`cls(**values)` for a frozen record type, without its generated `__init__`.
+
+    That `__init__` sets each field through `object.__setattr__`: building a
+    page's 20 answers and their members from stored records cost more than
+    decoding the records' JSON. Fields left out take their defaults; a missing
+    required field or an unknown one goes to the real constructor, to raise its
+    own TypeError.
+    """
+    defaults, names, required = _FIELD_SPECS.get(cls) or _field_spec(cls)
+    if not required <= values.keys() <= names:
+        return cls(**values)
+    record = object.__new__(cls)
+    state = record.__dict__
+    state.update(defaults)
+    state.update(values)
+    return record
+
+
+_FIELD_SPECS: dict[type, tuple[dict, frozenset, frozenset]] = {}
+
+
+def _field_spec(cls) -> tuple[dict, frozenset, frozenset]:
+    """(defaults, every field name, the required names) of record type `cls`, computed once."""
+    fields = list(dataclasses.fields(cls))
+    defaults = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
+    # Only immutable factories (the tuples here) may be shared by every record built.
+    defaults.update({f.name: f.default_factory() for f in fields
+                     if f.default_factory is tuple})
+    required = frozenset(f.name for f in fields if f.name not in defaults
+                         and f.default_factory is dataclasses.MISSING)
+    if any(f.default_factory not in (dataclasses.MISSING, tuple) for f in fields):
+        raise TypeError(f"{cls.__name__} has a mutable default: build it with its constructor")
+    spec = _FIELD_SPECS[cls] = (defaults, frozenset(f.name for f in fields), required)
+    return spec
 
 
 def _date(value):
