@@ -326,6 +326,30 @@ def test_posting_blocks_read_from_their_bytes_are_what_unpickling_gives(large_in
     assert plain > 500 and positional > 500 and from_bytes > 20
 
 
+def test_whoosh_reads_a_block_inflated_by_isal_as_its_own_reader_does(large_index_dir):
+    """`W3LeafMatcher._read_data` is ISA-L's; every block of one term in 50 gives the tuple
+    Whoosh's own `_read_data` gives."""
+    assert W3LeafMatcher._read_data is matcharrays._read_data_by_isal
+    compressed = 0
+    with open_live_index(large_index_dir).reader() as reader:
+        for segment, _offset in reader.leaf_readers():
+            for number, (field, text) in enumerate(segment.all_terms()):
+                if number % 50:
+                    continue
+                ours = segment._terms.matcher(field, text, segment.schema[field].format)
+                stock = segment._terms.matcher(field, text, segment.schema[field].format)
+                if not isinstance(ours, W3LeafMatcher):
+                    continue
+                while ours.is_active():
+                    ours._read_data()
+                    matcharrays._stock_read_data(stock)
+                    assert ours._data == stock._data, (field, text)
+                    compressed += bool(ours._compression)
+                    ours._next_block()
+                    stock._next_block()
+    assert compressed > 100
+
+
 def _layouts(blocks: list[bytes], counts: list[int]):
     """`_plain_layouts` of these blocks, found for all at once and one by one: the same."""
     lengths = np.array([len(block) for block in blocks])

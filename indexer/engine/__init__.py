@@ -24,7 +24,9 @@ Private Whoosh names relied on, by module:
   (ids, weights, values) of a block), `_read_data`, `_read_ids`, `_read_weights`,
   `_read_values`, `_ids`, `_weights`, `_values`, `_i`, `_maxid`, `_byteids`,
   `_blocklength`, `_length` (bytes of postings, sometimes a 1-tuple) and
-  `_next_block`; `ListMatcher._ids`, `_i`, `_weights`, `_all_weights`, `_scorer`;
+  `_next_block` (and `_read_data` is replaced, reading `_postfile`, `_dataoffset`,
+  `_nextoffset` and `_compression`, to inflate with ISA-L); `ListMatcher._ids`, `_i`,
+  `_weights`, `_all_weights`, `_scorer`;
   `FilterMatcher._ids`, `_exclude`; `ConstantScoreWrapperMatcher._score`;
   `ArrayUnionMatcher`'s `_a`, `_offset`, `_limit`, `_docnum`, `_doccount`,
   `_partsize`, `_submatchers`, `_boost` (its parts, as `_read_part` fills them),

@@ -84,6 +84,23 @@ STEP_TICK = 256  # matches stepped between two ticks of the time limit
 VALUES_AT_ONCE_BYTES = 128 * 1024
 
 
+_stock_read_data = W3LeafMatcher._read_data
+
+
+def _read_data_by_isal(self: W3LeafMatcher) -> None:
+    """`W3LeafMatcher._read_data`, inflating with ISA-L: the same tuple in about 0.6 of the time.
+
+    Whoosh reads a block this way wherever it steps one (and `_blocks_one_by_one`
+    has it do so for a phrase word's few blocks): at 100k answers about 60 blocks
+    a two-word search and 90 a phrase.
+    """
+    data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+    self._data = loads(decompress(data) if self._compression else data)
+
+
+W3LeafMatcher._read_data = _read_data_by_isal
+
+
 class Matches:
     """Sorted document numbers and, when scored, the score of each."""
 
