@@ -17,17 +17,19 @@ import datetime as dt
 import pickle
 import random
 import zlib
+from functools import partial
 from itertools import accumulate, pairwise
 
 import numpy as np
 import pytest
 from whoosh import formats, query
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import W3LeafMatcher, W3TermInfo
 from whoosh.matching import FilterMatcher
+from whoosh.reading import TermNotFound
 
 from bench import corpus
 from bench.plain_filters import with_filters
-from indexer.engine import matcharrays
+from indexer.engine import matcharrays, term_ranges
 from indexer.engine.weighting import CachedLengthBM25F
 from indexer.index import open_live_index, rebuild_index, update_index
 from indexer.query import bound_expansions, parse_user_query
@@ -559,3 +561,48 @@ def test_a_word_whose_first_answers_are_deleted_is_still_read_in_one_piece(index
             found = matcharrays.all_matches(searcher, q, searcher.context(), tick=lambda: None)
             assert (found.ids.tolist(), found.scores.tolist()) == _stepped(searcher, q, searcher.context()), q
     assert not one_by_one
+
+
+def test_terms_readers_remember_their_lookups_and_answer_as_whoosh_does(index_dir):
+    """Present and absent terms (and an unknown field): the same answers as Whoosh's own methods,
+    and asked again, from memory without a probe of the on-disk table."""
+    stock = term_ranges.STOCK
+    with open_live_index(index_dir).reader() as reader:
+        for segment, _offset in reader.leaf_readers():
+            terms = segment._terms
+            keys = [key for i, key in enumerate(segment.all_terms()) if i % 7 == 0][:300]
+            keys += [("answer", b"zzznotaword"), ("nofield", b"gang"), ("heading", b"")]
+            stock_info = partial(stock["term_info"], terms)
+            stock_range = partial(stock["_range_for_key"], terms)
+            expected = [(stock["__contains__"](terms, key), _outcome(stock_info, *key),
+                         _outcome(stock_range, *key)) for key in keys]
+            assert any(found[0] for found in expected) and not all(found[0] for found in expected)
+            probes = []
+            terms._tindex.range_for_key = partial(_counted, terms._tindex.range_for_key, probes)
+            for attempt in range(2):
+                assert [(key in terms, _outcome(terms.term_info, *key), _outcome(terms._range_for_key, *key))
+                        for key in keys] == expected
+                assert len(probes) == (len(keys) if attempt == 0 else 0)  # one probe a key, then none
+                probes.clear()
+                assert [segment.doc_frequency(*key) for key in keys if key in terms] == [
+                    stock_info(*key).doc_frequency() for key in keys if stock["__contains__"](terms, key)]
+
+
+TERM_INFO = ("_weight", "_df", "_minlength", "_maxlength", "_maxweight", "_minid", "_maxid",
+             "_offset", "_length", "_inlined")
+
+
+def _counted(lookup, probes: list, key):
+    probes.append(key)
+    return lookup(key)
+
+
+def _outcome(method, field, text):
+    """What a lookup returned (a term info as its attributes) or the type of what it raised."""
+    try:
+        found = method(field, text)
+    except (KeyError, TermNotFound) as exc:
+        return type(exc)
+    if isinstance(found, W3TermInfo):
+        return tuple(getattr(found, name) for name in TERM_INFO)
+    return found

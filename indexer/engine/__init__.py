@@ -17,6 +17,7 @@ the results with stock Whoosh bit for bit.
     posting_pool  a build's postings sorted in memory
     analysis      `MemoAnalyzer`, each distinct word analysed once
     columns       a segment's whole column read at once; stored fields inflated by ISA-L
+    term_ranges   each segment's terms reader remembers where the terms asked for are
 
 Private Whoosh names relied on, by module:
 
@@ -84,6 +85,8 @@ Private Whoosh names relied on, by module:
   `_typecode`, `_default`; for stored fields, the segment reader's `_perdoc`,
   its `_cached_reader`, `codec.whoosh3.STORED_COLUMN`, the `PickleColumn` reader's
   `_child` and `CompressedBytesColumn.Reader._decompress`.
+- term_ranges: `W3TermsReader`'s `_tindex` (`range_for_key`), `_dbfile`,
+  `_keycoder`; its `__contains__`, `term_info` and `_range_for_key` are replaced.
 - analysis: `CompositeAnalyzer.items`, the tokenizer's compiled `expression`,
   `StopFilter.renumber` and `Token`'s attributes. `MemoAnalyzer` is pickled into
   every index's table of contents under the name `indexer.analysis.MemoAnalyzer`

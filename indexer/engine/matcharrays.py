@@ -74,6 +74,8 @@ from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, Every, Or, P
 from whoosh.scoring import BM25FScorer
 from whoosh.util import make_binary_tree
 
+from . import term_ranges  # noqa: F401  (each segment remembers its term lookups)
+
 Tick = Callable[[], None]  # called once per block or per stepped match: the time limit's chance
 IDS = np.int64
 NO_IDS = np.zeros(0, dtype=IDS)
