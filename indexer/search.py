@@ -23,7 +23,6 @@ from .answer_html import mark_words_in_html
 from .cache import GenerationCache
 from .collecting import Collected, collect
 from .damage import opening_index
-from .engine.columns import fast_stored_fields
 from .engine.weighting import CachedLengthBM25F
 from .errors import IndexOutdated, QueryError
 from .facets import NO_DATE, SearcherTables, SegmentArrays, as_numpy, raw_day
@@ -432,7 +431,6 @@ class SearchIndex:
         searcher = getattr(local, "searcher", None)
         if searcher is None or searcher.reader().generation() != local.ix.latest_generation():
             fresh = local.ix.searcher(weighting=self.ranking.cached_weighting())
-            fast_stored_fields(fresh.reader())
             if searcher is not None:
                 searcher.close()
             local.searcher = searcher = fresh

@@ -82,9 +82,8 @@ Private Whoosh names relied on, by module:
   writer here): protocol 3, not 2, and whole-number weights as ints.
 - columns: `VarBytesColumn.Reader`'s `_dbfile`, `_basepos`, `_lengths`;
   `NumericColumn.Reader`'s `_dbfile`, `_basepos`, `_count`, `_doccount`,
-  `_typecode`, `_default`; for stored fields, the segment reader's `_perdoc`,
-  its `_cached_reader`, `codec.whoosh3.STORED_COLUMN`, the `PickleColumn` reader's
-  `_child` and `CompressedBytesColumn.Reader._decompress`.
+  `_typecode`, `_default`; for stored fields, `codec.whoosh3.STORED_COLUMN`'s
+  `_child` (its `reader` replaced) and `CompressedBytesColumn.Reader._decompress`.
 - term_ranges: `W3TermsReader`'s `_tindex` (`range_for_key`), `_dbfile`,
   `_keycoder`; its `__contains__`, `term_info` and `_range_for_key` are replaced.
 - analysis: `CompositeAnalyzer.items`, the tokenizer's compiled `expression`,
