@@ -1012,7 +1012,8 @@ def _posting_blocks(m: W3LeafMatcher, postings: bytes, within, tick: Tick) -> tu
 
 def _block_data(m: W3LeafMatcher, postings: bytes, first: bool, start: int, end: int, compression: int):
     """A block's pickle (its data at `start:end` of the postings, inflated), or, for the
-    first block when `m` has read it already, Whoosh's unpickled data."""
+    first block when `m` has read it already, Whoosh's unpickled data. (`_posting_blocks`
+    does the same inline: a call a block cost more than the rest of its loop.)"""
     if first and m._data is not None:
         return m._data
     data = postings[start:end]
