@@ -26,7 +26,7 @@ from indexer.engine import building, posting_pool, updating
 from indexer.engine.analysis import MemoAnalyzer
 from indexer.engine.posting_pool import InMemoryPostingPool
 from indexer.index import _document_from_path, open_live_index, rebuild_index
-from indexer.schema import build_schema, english_analyzer, exact_analyzer
+from indexer.schema import EXACT_FIELD, EXACT_WORDS_FIELD, build_schema, english_analyzer, exact_analyzer
 
 from .conftest import SAMPLE_DIR
 
@@ -153,6 +153,47 @@ def test_odd_fields_and_boosts_are_written_as_the_stock_writer_writes_them(tmp_p
     docs = _odd_documents(documents)
     stock = _write(tmp_path / "stock", _odd_schema(), SegmentWriter, docs)
     build = _write(tmp_path / "build", _odd_schema(), building.BuildSegmentWriter, docs)
+    assert build == stock
+
+
+
+def test_exact_words_is_written_from_exact_without_being_added(tmp_path, documents):
+    """The twin is on for wrans's schema: its text is analysed and added once, for `exact`."""
+    assert building.twin_fields(build_schema()) == {EXACT_WORDS_FIELD: EXACT_FIELD}
+    (tmp_path / "ix").mkdir()
+    writer = building.BuildSegmentWriter(whoosh_index.create_in(str(tmp_path / "ix"), build_schema()))
+    for doc in documents[:20]:
+        writer.add_document(**doc)
+    assert writer.pool._fields[EXACT_FIELD] and not writer.pool._fields[EXACT_WORDS_FIELD]
+    writer.cancel()
+
+
+@pytest.mark.parametrize("odd", ["other text", "stock path", "a reader"])
+def test_a_document_whose_twin_differs_is_written_as_the_stock_writer_writes_it(tmp_path, documents, odd):
+    """Past a document whose `exact_words` is not its `exact`, the twin is added as any field."""
+    docs = [dict(doc) for doc in documents]
+    middle = docs[len(docs) // 2]
+    if odd == "other text":
+        middle[EXACT_WORDS_FIELD] = "only these words here"
+    elif odd == "stock path":
+        middle["_boost"] = 1.5  # a document boost goes Whoosh's own way, a posting at a time
+    stock = _write(tmp_path / "stock", build_schema(), SegmentWriter, docs)
+    if odd != "a reader":
+        assert _write(tmp_path / "build", build_schema(), building.BuildSegmentWriter, docs) == stock
+        return
+    first = tmp_path / "first"  # a segment of the first half, added to a build writer as a reader
+    _write(first, build_schema(), SegmentWriter, docs[:len(docs) // 2])
+    (tmp_path / "build").mkdir()
+    ix = whoosh_index.create_in(str(tmp_path / "build"), build_schema())
+    writer = building.BuildSegmentWriter(ix, compound=False)
+    with whoosh_index.open_dir(str(first)).reader() as reader:
+        writer.add_reader(reader)
+    for doc in docs[len(docs) // 2:]:
+        writer.add_document(**doc)
+    writer.commit()
+    build = _files(tmp_path / "build")
+    # A reader's stored fields are pickled again in their own key order: same fields, other bytes.
+    build.pop("MAIN._stored.col"), stock.pop("MAIN._stored.col")
     assert build == stock
 
 

@@ -74,10 +74,15 @@ class BuildSegmentWriter(FastSegmentWriter):
     an update's writer, whose commit may merge segments in, is `updating.UpdateSegmentWriter`.
     """
 
+    _twins: dict[str, str] = {}  # twin field -> its source, for documents whose two texts are one
+
     def __init__(self, ix, **options):
         super().__init__(ix, **options)
         self.pool = InMemoryPostingPool(self.schema)
         self._plain_schema = plain_schema(self.schema)
+        self._twins = twin_fields(self.schema) if self._plain_schema else {}
+        for twin, source in self._twins.items():
+            self.pool.twin(twin, source)
 
     def add_document(self, **fields):
         """Whoosh's `add_document`, with each field's postings handed to the pool at once.
@@ -87,8 +92,19 @@ class BuildSegmentWriter(FastSegmentWriter):
         one dict (`_field_postings`). Boosts, vectors and spelling go Whoosh's way.
         """
         if not self._plain_schema or any(name.startswith("_") for name in fields):
+            self._untwin(*self._twins)
             return super().add_document(**fields)
         self._add_analysed(fields, lambda field, value, _name: _field_postings(field, value))
+
+    def add_reader(self, reader):
+        self._untwin(*self._twins)  # a reader's postings come one by one, the twins' among them
+        return super().add_reader(reader)
+
+    def _untwin(self, *twins: str) -> None:
+        """Add these twins' postings as any field's from now on (a document with another text)."""
+        self._twins = {twin: source for twin, source in self._twins.items() if twin not in twins}
+        for twin in twins:
+            self.pool.untwin(twin, before=self.docnum)
 
     def _add_analysed(self, fields: dict, postings_of: Callable) -> None:
         """Add one document whose indexed fields' postings `postings_of(field, value, name)` gives."""
@@ -97,6 +113,7 @@ class BuildSegmentWriter(FastSegmentWriter):
         fieldnames = sorted(fields)
         self._check_fields(schema, fieldnames)
         perdoc.start_doc(docnum)
+        twins, lengths = self._twins, {}
         for fieldname in fieldnames:
             value = fields[fieldname]
             if value is None:
@@ -104,7 +121,15 @@ class BuildSegmentWriter(FastSegmentWriter):
             field = schema[fieldname]
             length = 0
             if field.indexed:
-                length = self._add_terms(fieldname, docnum, postings_of(field, value, fieldname))
+                source = twins.get(fieldname)
+                if source is not None and source in lengths and value == fields[source]:
+                    length = lengths[source]  # the pool writes the twin from its source
+                else:
+                    if source is not None:
+                        self._untwin(fieldname)
+                        twins = self._twins
+                    length = self._add_terms(fieldname, docnum, postings_of(field, value, fieldname))
+                lengths[fieldname] = length
             perdoc.add_field(fieldname, field, value if field.stored else None,
                              length if field.scorable else 0)
             if field.column_type:
@@ -127,6 +152,28 @@ class BuildSegmentWriter(FastSegmentWriter):
 def plain_schema(schema) -> bool:
     """True when no field has vectors or separate spelling: the fields `_add_analysed` writes."""
     return not any(field.vector or field.separate_spelling() for _, field in schema.items())
+
+
+def twin_fields(schema) -> dict[str, str]:
+    """{twin: source} for each positionless field declared a twin of a positions field.
+
+    A schema declares one with a `twin_of` attribute on the twin's field, naming a
+    field whose every document holds the same text. Taken when both are analysed by
+    one `MemoAnalyzer`, neither is boosted and the twin sorts after its source: then
+    each document has the same terms, counts and length in both, so a build adds
+    the text once and `InMemoryPostingPool.twin` writes the twin's postings from the
+    source's, in the bytes adding it would give (wrans's `exact_words`, of `exact`).
+    """
+    twins = {}
+    for name, field in schema.items():
+        source = getattr(field, "twin_of", None)
+        original = schema[source] if source in schema else None
+        if (original is not None and name > source and field.analyzer is original.analyzer
+                and isinstance(field.analyzer, MemoAnalyzer)
+                and type(field.format) is formats.Frequency and type(original.format) is formats.Positions
+                and field.format.field_boost == original.format.field_boost == 1.0):
+            twins[name] = source
+    return twins
 
 
 def _field_postings(field, value) -> list:

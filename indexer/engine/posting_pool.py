@@ -24,6 +24,9 @@ two ways Whoosh 2.7.4's reader takes as it is (any Whoosh on Python 3 reads both
   block went from 10.3 to 6.9 us to decompress and unpickle, 315 to 258 bytes.
   Whoosh hands the weight to BM25F as it is read, and an int scores exactly as
   the float of the same value (`tf * (K1 + 1)` and `tf + ...` convert it first).
+A positionless twin of a positions field (`twin`: wrans's `exact_words` of `exact`)
+is not added at all: its postings are the source's ids and weights, made at write
+time, in the bytes adding them would give.
 The price is memory: 8 bytes a posting plus its value (4 bytes, or `exact`'s
 positions), about 10 KB an answer, held until the segment is written (a build's
 runs are sized for it: `building.MAX_RUN`).
@@ -31,8 +34,10 @@ runs are sized for it: `building.MAX_RUN`).
 
 from __future__ import annotations
 
+import sys
 import zlib
 from array import array
+from functools import partial
 from pickle import dumps
 
 from whoosh.codec import whoosh3
@@ -85,11 +90,36 @@ class InMemoryPostingPool:
         self._schema = schema
         self._fields: dict[str, dict[bytes, tuple]] = {}
         self._value_size: dict[str, int | None] = {}
+        self._twins: dict[str, str] = {}  # twin field -> the field whose postings it copies
 
     def add(self, item) -> None:
         """Append one (fieldname, term bytes, docnum, weight, value bytes) posting."""
         fieldname, tbytes, docnum, weight, vbytes = item
+        if fieldname in self._twins:
+            raise ValueError(f"{fieldname} is written as {self._twins[fieldname]}'s twin: untwin it first")
         self.add_terms(fieldname, docnum, [(tbytes, 0, weight, vbytes)])
+
+    def twin(self, fieldname: str, source: str) -> None:
+        """Write `fieldname`'s postings as `source`'s, their values each posting's count.
+
+        For a positionless field whose every document has the same terms and counts
+        as `source`'s (`building.twin_fields`): the writer then adds nothing for it,
+        and its postings are made at write time from `source`'s ids and weights.
+        """
+        if fieldname <= source or fieldname in self._fields:
+            raise ValueError(f"{fieldname} must sort after {source} and have no postings yet")
+        self._start_field(fieldname)
+        self._twins[fieldname] = source
+
+    def untwin(self, fieldname: str, before: int) -> None:
+        """Give a twin its own postings from document `before` on, copying its source's before it."""
+        source = self._twins.pop(fieldname, None)
+        if source is not None:
+            terms = self._fields[fieldname]
+            for tbytes, entry in self._fields.get(source, {}).items():
+                kept = len(entry[0]) - (entry[0][-1] >= before)  # documents come in order
+                if kept:
+                    terms[tbytes] = _twin_entry(entry, kept)
 
     def add_terms(self, fieldname: str, docnum: int, items) -> int:
         """Append a document's (term bytes, frequency, weight, value bytes) postings in a field.
@@ -133,13 +163,24 @@ class InMemoryPostingPool:
         Blocks of fewer than `raw_below` postings are written uncompressed (see
         `updating`); 0, a build's choice, compresses every block as Whoosh does.
         """
+        kept: dict[str, dict] = {}  # a source's terms, kept for its twin (which sorts after it)
+        sources = set(self._twins.values())
         for fieldname in sorted(self._fields):
             terms = self._fields.pop(fieldname)
+            entry_of = terms.pop
+            if fieldname in self._twins:
+                terms = kept.pop(self._twins[fieldname], {})
+                entry_of = partial(_popped_twin_entry, terms)
+            elif fieldname in sources:
+                kept[fieldname] = terms
+                entry_of = terms.get
+            if not terms:  # as Whoosh's writer, no field without postings
+                continue
             fieldwriter.start_field(fieldname, self._schema[fieldname])
             field_lengths, value_size = lengths(fieldname), self._value_size[fieldname]
             one_block = _OneBlockTerms(fieldwriter, field_lengths, value_size, raw_below)
             for tbytes in sorted(terms):
-                entry = terms.pop(tbytes)
+                entry = entry_of(tbytes)
                 if len(entry[0]) <= one_block.limit:
                     one_block.write(tbytes, entry)
                     continue
@@ -153,6 +194,26 @@ class InMemoryPostingPool:
 
     def cleanup(self) -> None:
         self._fields.clear()
+
+
+def _twin_entry(entry: tuple, count: int | None = None) -> tuple:
+    """A twin's entry from its source's: the same ids and weights, each value the posting's count.
+
+    The weights are the counts (`building.twin_fields` takes unboosted fields only),
+    and Whoosh's `Frequency` format stores a count as `pack_uint`, a big-endian uint.
+    With `count`, a copy of the first `count` postings, the source's left as they are.
+    """
+    ids, weights, _values, _ends = entry
+    if count is not None:
+        ids, weights = ids[:count], weights[:count]
+    counts = array("I", map(int, weights))
+    if sys.byteorder == "little":
+        counts.byteswap()
+    return ids, weights, bytearray(counts.tobytes()), None
+
+
+def _popped_twin_entry(terms: dict, tbytes: bytes) -> tuple:
+    return _twin_entry(terms.pop(tbytes))
 
 
 def _new_entry(value_size: int | None) -> tuple:
