@@ -67,6 +67,19 @@ def text_from_html(fragment: str | None) -> str:
     fragment = clean_text(fragment)
     if not fragment.strip():
         return ""
+    if "<" not in fragment and "&" not in fragment:
+        return _plain_text(fragment)  # nearly every question: a build parsed each one
+    return _parsed_text(fragment)
+
+
+def _plain_text(fragment: str) -> str:
+    """`_parsed_text` of text without tags or entities, which parses as one string."""
+    blocks = _Blocks()
+    blocks.add_inline(fragment)
+    return blocks.text()
+
+
+def _parsed_text(fragment: str) -> str:
     soup = BeautifulSoup(fragment, "html.parser")
     if _is_too_deep(soup):
         return _SPACES.sub(" ", html_lib.unescape(_TAG.sub(" ", fragment))).strip()

@@ -1,6 +1,14 @@
 """Answer HTML to clean text and to safe display HTML."""
 
-from indexer.answer_html import clean_text, safe_html_from_html, text_from_html
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from indexer.answer_html import _parsed_text, clean_text, safe_html_from_html, text_from_html
+from indexer.store import iter_record_paths
+
+from .conftest import SAMPLE_DIR
 
 
 def test_paragraphs_are_separated_by_a_blank_line():
@@ -41,6 +49,22 @@ def test_html_that_lost_its_opening_tags_still_reads():
 
 def test_plain_text_keeps_its_paragraphs():
     assert text_from_html("One para.\n\nTwo para.") == "One para.\n\nTwo para."
+
+
+@given(st.lists(st.text(st.characters(blacklist_characters="<&", blacklist_categories=("Cs",)))
+                | st.sampled_from([" ", "\n", "\r\n", "\n \n", "\t", "\xa0", ">", ";"])).map("".join))
+def test_plain_text_reads_as_the_parser_reads_it(text):
+    """Text without tags or entities skips the parser (most questions): the same text out."""
+    text = clean_text(text)
+    assert text_from_html(text) == _parsed_text(text)
+
+
+def test_the_samples_questions_read_as_the_parser_reads_them():
+    records = [json.loads(path.read_text())["value"] for path in iter_record_paths(SAMPLE_DIR)]
+    questions = [record["questionText"] for record in records if record.get("questionText")]
+    plain = [clean_text(q) for q in questions if "<" not in q and "&" not in q]
+    assert len(plain) > 0.9 * len(questions) > 50
+    assert [text_from_html(q) for q in plain] == [_parsed_text(q) for q in plain]
 
 
 def test_control_characters_and_lone_surrogates_are_removed():
