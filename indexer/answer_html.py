@@ -39,6 +39,8 @@ _BLOCKS = {
     "header", "footer", "address", "figure", "hr",
 }
 _DROPPED = ("del", "script", "style", "head", "title", "iframe", "object", "template")
+# A start tag of one of them: without one, the (slow) search of the tree for them is skipped.
+_DROPPED_START = re.compile(r"<(?:%s)(?![^\s/>])" % "|".join(_DROPPED), re.IGNORECASE)
 _LINE_KINDS = {"li", "tr"}
 
 SAFE_TAGS = {
@@ -83,8 +85,9 @@ def _parsed_text(fragment: str) -> str:
     soup = BeautifulSoup(fragment, "html.parser")
     if _is_too_deep(soup):
         return _SPACES.sub(" ", html_lib.unescape(_TAG.sub(" ", fragment))).strip()
-    for tag in soup.find_all(_DROPPED):
-        tag.decompose()
+    if _DROPPED_START.search(fragment):
+        for tag in soup.find_all(_DROPPED):
+            tag.decompose()
     blocks = _Blocks()
     _walk(soup, blocks)
     return blocks.text()
