@@ -168,13 +168,15 @@ def test_exact_words_is_written_from_exact_without_being_added(tmp_path, documen
     writer.cancel()
 
 
-@pytest.mark.parametrize("odd", ["other text", "stock path", "a reader"])
+@pytest.mark.parametrize("odd", ["other text", "no twin", "stock path", "a reader"])
 def test_a_document_whose_twin_differs_is_written_as_the_stock_writer_writes_it(tmp_path, documents, odd):
     """Past a document whose `exact_words` is not its `exact`, the twin is added as any field."""
     docs = [dict(doc) for doc in documents]
     middle = docs[len(docs) // 2]
     if odd == "other text":
         middle[EXACT_WORDS_FIELD] = "only these words here"
+    elif odd == "no twin":
+        del middle[EXACT_WORDS_FIELD]
     elif odd == "stock path":
         middle["_boost"] = 1.5  # a document boost goes Whoosh's own way, a posting at a time
     stock = _write(tmp_path / "stock", build_schema(), SegmentWriter, docs)

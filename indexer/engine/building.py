@@ -134,6 +134,7 @@ class BuildSegmentWriter(FastSegmentWriter):
                              length if field.scorable else 0)
             if field.column_type:
                 perdoc.add_column_value(fieldname, field.column_type, field.to_column_value(value))
+        self._untwin(*(twin for twin, source in twins.items() if source in lengths and twin not in lengths))
         perdoc.finish_doc()
         self._added = True
         self.docnum += 1
