@@ -40,7 +40,7 @@ _BLOCKS = {
 }
 _DROPPED = ("del", "script", "style", "head", "title", "iframe", "object", "template")
 # A start tag of one of them: without one, the (slow) search of the tree for them is skipped.
-_DROPPED_START = re.compile(r"<(?:%s)(?![^\s/>])" % "|".join(_DROPPED), re.IGNORECASE)
+_DROPPED_START = re.compile(rf"<(?:{'|'.join(_DROPPED)})(?![^\s/>])", re.IGNORECASE)
 _LINE_KINDS = {"li", "tr"}
 
 SAFE_TAGS = {
