@@ -17,6 +17,7 @@ import re
 import string
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 from itertools import accumulate, compress
 
@@ -342,6 +343,7 @@ def _porter_chain_fold(filters) -> dict | None:
     return fold if ascii_kept.translate(fold) == ascii_kept else None
 
 
+@lru_cache(maxsize=256)  # one search asks it for each text of each hit, with the same words
 def _sought_prefixes(words: frozenset[str]) -> tuple[str, ...] | None:
     """For each sought term, a prefix every word whose stem it is starts with (folded, lowercase).
 

@@ -213,3 +213,12 @@ def test_words_at_number_and_accent_edges_are_marked_as_whoosh_marks_them(text, 
     analyzer = english_analyzer()
     expected = _whoosh_marked(analyzer, text, words, 2)
     assert snippets._marked(snippets.snippet_analyzer(analyzer), text, words, 2) == expected
+
+
+def test_a_searchs_prefixes_are_worked_out_once_for_all_its_texts():
+    scanner = snippets.snippet_analyzer(english_analyzer())
+    snippets._sought_prefixes.cache_clear()
+    texts = _sample_texts()[:10]
+    for text in texts:
+        snippets.passages(scanner, text, text, frozenset({"ferri", "figur"}))
+    assert snippets._sought_prefixes.cache_info()[:2] == (2 * len(texts) - 1, 1)  # hits, misses
