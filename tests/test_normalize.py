@@ -156,3 +156,14 @@ def test_a_stored_record_decodes_as_the_json_module_decodes_it():
     assert answer_from_stored({"record": document_from_answer(answer)["record"]}) == answer
     assert record_from_json('{"a": NaN, "b": 123456789012345678901234567890}') == {
         "a": pytest.approx(float("nan"), nan_ok=True), "b": 123456789012345678901234567890}
+
+
+def test_every_date_and_member_field_round_trips():
+    """`answer_from_dict` decodes the fields it names, not those a record happens to hold."""
+    answer = next(a for a in map(answer_from_record, sample_records()) if a.asking_member)
+    dates = {f.name: dt.date(2024, 1, 1 + i) for i, f in enumerate(dataclasses.fields(answer))
+             if f.name.startswith("date_")}
+    full = dataclasses.replace(answer, **dates, answering_member=answer.asking_member,
+                               correcting_member=Member("A Corrector"))
+    assert len(dates) == 5
+    assert answer_from_dict(json.loads(json.dumps(answer_to_dict(full)))) == full
