@@ -34,6 +34,8 @@ MEMO_WORDS = 200_000  # distinct words remembered by `snippet_analyzer` before i
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 WINDOW_BEFORE = 2 * SURROUND  # characters scanned before a sought word's first occurrence...
 WINDOW_AFTER = SNIPPET_CHARS  # ...and after its last: a passage ends within SURROUND words' characters
+# Non-ASCII characters common in answers that lowercasing and folding leave as they are.
+TYPOGRAPHY = "’‘“”–—£€•…°½§·\xa0"
 MAX_OCCURRENCES = 40  # of sought prefixes in a text, beyond which every word's term is looked up instead
 
 
@@ -212,6 +214,8 @@ class SnippetScanner:
         self._filters = filters
         self._memo: dict[str, str] = {}
         self._fold = _porter_chain_fold(filters) if expression.pattern == TOKEN else None
+        fold = self._fold or {}
+        self._unfolded = tuple(c for c in TYPOGRAPHY if self._fold and c.translate(fold) == c.lower() == c)
 
     def tokens(self, text: str, words: frozenset[str], window: bool = True) -> _Tokens | None:
         """Every token's start, end and term if sought; None where no sought word occurs.
@@ -243,6 +247,12 @@ class SnippetScanner:
         if text.isascii():
             return lower, True
         kept = len(lower) == len(text)
+        rest = lower
+        for char in self._unfolded:
+            if char in rest:
+                rest = rest.replace(char, "")
+        if rest.isascii():  # "£20" or "‘yes’": nothing to fold (a scan for runs took 20 us in 1.7 KB)
+            return lower, kept
 
         def fold(run) -> str:
             nonlocal kept
