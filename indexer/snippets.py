@@ -50,7 +50,6 @@ def passages(scanner: SnippetScanner, question: str, answer: str, words: frozens
 def _marked(scanner: SnippetScanner, text: str, words: frozenset[str], top: int) -> list[str]:
     if not text or not words:
         return []
-    formatter = highlight.HtmlFormatter(tagname="mark", between="\x00")
     # As whoosh.highlight.highlight, with touching passages joined into one.
     tokens = scanner.tokens(text, words)
     if tokens is None:
@@ -62,6 +61,7 @@ def _marked(scanner: SnippetScanner, text: str, words: frozenset[str], top: int)
                             2 * SNIPPET_CHARS)
     fragments = highlight.top_fragments(fragments, top, _earliest_first, highlight.FIRST, (1,))
     # The chosen ones are all shown anyway: join those that touch, whatever their length.
+    formatter = highlight.HtmlFormatter(tagname="mark", between="\x00")  # numbers terms afresh per text
     marked = formatter(text, _joined(text, fragments, None))
     return [part.strip() for part in marked.split("\x00") if "<mark" in part]
 
