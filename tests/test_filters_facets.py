@@ -143,3 +143,18 @@ def test_tabled_open_range(sample_index):
     assert ids(run(sample_index, tabled_to=dt.date(2019, 12, 31))) == [90000038, 90000088, 90000093]
     assert ids(run(sample_index, tabled_from=dt.date(2017, 12, 11), tabled_to=dt.date(2018, 12, 31))) == [
         90000093]
+
+
+def test_facet_counts_go_most_first_then_by_name_without_the_empty_value():
+    from array import array
+
+    import numpy as np
+
+    from indexer.facets import FacetTable
+
+    # docnum -> ordinal; ordinal 0 is "no value"
+    table = FacetTable(["", "Zed", "Amy", "Bob", "Cat"], array("I", [0, 1, 2, 3, 3, 1, 0, 2, 4, 0]))
+    counts = table.counts_of(np.arange(10))
+    assert counts == [("Amy", 2), ("Bob", 2), ("Zed", 2), ("Cat", 1)]
+    assert all(type(n) is int for _, n in counts)
+    assert table.counts_of(np.array([0, 6, 9])) == []

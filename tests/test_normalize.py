@@ -9,6 +9,7 @@ import pytest
 from indexer import store
 from indexer.normalize import answer_from_record, department_from_name
 from indexer.records import Attachment, GroupedQuestion, Member, answer_from_dict, answer_to_dict
+from indexer.schema import answer_from_stored, document_from_answer, record_from_json
 
 from .conftest import FIXTURES, SAMPLE_DIR
 
@@ -143,3 +144,26 @@ def test_grouped_questions_and_attachments_are_read():
     assert [(g.uin, g.date_tabled) for g in answer.grouped_questions] == [
         ("7926", None), ("7927", dt.date(2024, 1, 5))]
     assert [(a.title, a.file_type, a.size_bytes) for a in answer.attachments] == [("Data", "PDF", 12345)]
+
+
+def test_a_stored_record_decodes_as_the_json_module_decodes_it():
+    """orjson reads the stored record; what it refuses (a lone surrogate, NaN) the json module reads."""
+    for answer in map(answer_from_record, sample_records()):
+        text = document_from_answer(answer)["record"]
+        assert record_from_json(text) == json.loads(text)
+        assert answer_from_stored({"record": text}) == answer
+    answer = dataclasses.replace(answer_from_record(sample_records()[0]), heading="Lone \ud800 surrogate")
+    assert answer_from_stored({"record": document_from_answer(answer)["record"]}) == answer
+    assert record_from_json('{"a": NaN, "b": 123456789012345678901234567890}') == {
+        "a": pytest.approx(float("nan"), nan_ok=True), "b": 123456789012345678901234567890}
+
+
+def test_every_date_and_member_field_round_trips():
+    """`answer_from_dict` decodes the fields it names, not those a record happens to hold."""
+    answer = next(a for a in map(answer_from_record, sample_records()) if a.asking_member)
+    dates = {f.name: dt.date(2024, 1, 1 + i) for i, f in enumerate(dataclasses.fields(answer))
+             if f.name.startswith("date_")}
+    full = dataclasses.replace(answer, **dates, answering_member=answer.asking_member,
+                               correcting_member=Member("A Corrector"))
+    assert len(dates) == 5
+    assert answer_from_dict(json.loads(json.dumps(answer_to_dict(full)))) == full

@@ -213,3 +213,26 @@ def test_words_at_number_and_accent_edges_are_marked_as_whoosh_marks_them(text, 
     analyzer = english_analyzer()
     expected = _whoosh_marked(analyzer, text, words, 2)
     assert snippets._marked(snippets.snippet_analyzer(analyzer), text, words, 2) == expected
+
+
+def test_a_searchs_prefixes_are_worked_out_once_for_all_its_texts():
+    scanner = snippets.snippet_analyzer(english_analyzer())
+    snippets._sought_prefixes.cache_clear()
+    texts = _sample_texts()[:10]
+    for text in texts:
+        snippets.passages(scanner, text, text, frozenset({"ferri", "figur"}))
+    assert snippets._sought_prefixes.cache_info()[:2] == (2 * len(texts) - 1, 1)  # hits, misses
+
+
+@pytest.mark.parametrize("text", [
+    "Costs of £20 – ‘a’ “b” • c… 5° ½ § ·\xa0end", "An élite café at £5", "İstanbul’s £5", "naïve — ‘ÉLITE’",
+    "plain ascii"])
+def test_a_text_is_folded_as_its_non_ascii_runs_are(text):
+    """`_folded` passes over the typography that folds to itself, and folds as run by run otherwise."""
+    scanner = snippets.snippet_analyzer(english_analyzer())
+    lower = text.lower()
+    runs = snippets._NON_ASCII.findall(lower)
+    expected = (snippets._NON_ASCII.sub(lambda run: run.group().translate(scanner._fold), lower),
+                len(lower) == len(text) and all(len(r.translate(scanner._fold)) == len(r) for r in runs))
+    assert scanner._folded(text) == expected
+    assert set(snippets.TYPOGRAPHY) == set(scanner._unfolded)  # none of them folds here
