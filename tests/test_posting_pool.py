@@ -171,7 +171,7 @@ def test_exact_words_is_written_from_exact_without_being_added(tmp_path, documen
 @pytest.mark.parametrize("odd", ["other text", "no twin", "stock path", "a reader"])
 def test_a_document_whose_twin_differs_is_written_as_the_stock_writer_writes_it(tmp_path, documents, odd):
     """Past a document whose `exact_words` is not its `exact`, the twin is added as any field."""
-    docs = [dict(doc) for doc in documents]
+    docs = [dict(doc) for doc in documents[:250]]  # common words still fill several blocks
     middle = docs[len(docs) // 2]
     if odd == "other text":
         middle[EXACT_WORDS_FIELD] = "only these words here"
