@@ -102,8 +102,8 @@ class BuildSegmentWriter(FastSegmentWriter):
 
     def _untwin(self, *twins: str) -> None:
         """Add these twins' postings as any field's from now on (a document with another text)."""
-        self._twins = {twin: source for twin, source in self._twins.items() if twin not in twins}
         for twin in twins:
+            del self._twins[twin]
             self.pool.untwin(twin, before=self.docnum)
 
     def _add_analysed(self, fields: dict, postings_of: Callable) -> None:
@@ -127,7 +127,6 @@ class BuildSegmentWriter(FastSegmentWriter):
                 else:
                     if source is not None:
                         self._untwin(fieldname)
-                        twins = self._twins
                     length = self._add_terms(fieldname, docnum, postings_of(field, value, fieldname))
                 lengths[fieldname] = length
             perdoc.add_field(fieldname, field, value if field.stored else None,
