@@ -24,7 +24,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml setup.py indexer/engine/_block_reader.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 

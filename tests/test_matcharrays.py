@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import pickle
 import random
+import shutil
 import zlib
 from functools import partial
 from itertools import accumulate, pairwise
@@ -58,6 +59,18 @@ def large_index_dir(tmp_path_factory):
     large = large_index(tmp_path_factory)
     assert large.rebuild.returncode == 0, large.rebuild.stderr
     return large.index_dir
+
+
+@pytest.fixture(params=["c", "numpy"])
+def block_reader(request, monkeypatch):
+    """Blocks decoded by the C reader, or (as where no compiler built it) by numpy."""
+    if request.param == "c":
+        if matcharrays.read_blocks is None and not shutil.which("cc"):
+            pytest.skip("no C compiler here to build the block reader with")
+        assert matcharrays.read_blocks is not None, "the C block reader was not built (see setup.py)"
+    else:
+        monkeypatch.setattr(matcharrays, "read_blocks", None)
+    return request.param
 
 
 def _words(searcher, field: str = "answer") -> list[str]:
@@ -129,9 +142,12 @@ def test_arrays_hold_exactly_what_whoosh_steps(index_dir, monkeypatch, or_matche
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("scored", [True, False])
-def test_arrays_hold_exactly_what_whoosh_steps_on_a_large_index(large_index_dir, monkeypatch, scored):
-    """Whoosh's own choice of matchers, which for segments over 5,000 documents are unions."""
+@pytest.mark.parametrize(("scored", "reader"), [(True, "c"), (False, "c"), (True, "numpy")])
+def test_arrays_hold_exactly_what_whoosh_steps_on_a_large_index(large_index_dir, monkeypatch, scored, reader):
+    """Whoosh's own choice of matchers, which for segments over 5,000 documents are unions;
+    blocks read by the C reader, and by numpy as where it is not built."""
+    if reader == "numpy":
+        monkeypatch.setattr(matcharrays, "read_blocks", None)
     fix_stepping(monkeypatch)
     segments, matching = _compare_with_stepping(large_index_dir, scored)
     assert segments == 4 and matching >= 25  # two of the rebuild, two of the update
@@ -285,12 +301,15 @@ def _raw_blocks(leaf) -> tuple[list[bytes], list[int]]:
     return blocks, counts
 
 
-def test_posting_blocks_read_from_their_bytes_are_what_unpickling_gives(large_index_dir, monkeypatch):
+def test_posting_blocks_read_from_their_bytes_are_what_unpickling_gives(large_index_dir, monkeypatch,
+                                                                        block_reader):
     """Every block of every term of the large index with more than one (its weights
     too, and a phrase field's position strings), and of one in 20 of the others, by
     both roads, each walked through in one piece as Whoosh walks it."""
     plain = positional = from_bytes = single = 0
     monkeypatch.setattr(matcharrays, "PLAIN_VALUES_BLOCKS", matcharrays.PLAIN_READ_BLOCKS)  # few have 64
+    unpickled = []
+    monkeypatch.setattr(matcharrays, "loads", lambda data: unpickled.append(data) or pickle.loads(data))
     with open_live_index(large_index_dir).reader() as reader:
         for segment, _offset in reader.leaf_readers():
             for field, text in segment.all_terms():
@@ -316,12 +335,12 @@ def test_posting_blocks_read_from_their_bytes_are_what_unpickling_gives(large_in
                                             for w in matcharrays._block_weights(block[1], count)]
                 assert starts == list(accumulate([0, *counts]))[:-1]
                 if type(segment.schema[field].format) is formats.Positions:
+                    unpickled.clear()
                     strings = matcharrays._block_arrays(blocks, counts, scored=True, with_values=True)[3]
                     assert [strings[i] for i in range(len(strings))] == [
                         value for block in data for value in block[2]], (field, text)
                     positional += 1
-                    from_bytes += len(blocks) >= matcharrays.PLAIN_READ_BLOCKS and len(strings.buf) == sum(
-                        map(len, blocks))  # no block unpickled for its values
+                    from_bytes += len(blocks) >= matcharrays.PLAIN_READ_BLOCKS and not unpickled
                 if len(blocks) >= matcharrays.PLAIN_READ_BLOCKS:
                     plain += int(_layouts(blocks, counts)[0].sum())
     # the road from bytes is taken, not only the one through pickle
@@ -368,7 +387,7 @@ def _layouts(blocks: list[bytes], counts: list[int]):
     return laid_out, firsts, seconds
 
 
-def test_a_block_with_a_large_gap_or_weight_is_unpickled():
+def test_a_block_with_a_large_gap_or_weight_is_unpickled(block_reader):
     ids = (70_000, *range(1, 128))  # the first delta code needs "J"
     gap = (300, 1, 300, *([1] * 125))  # a later one "M": not the plain layout after all
     heavy = (1, 1, 1, *([2] * 124), 500)  # a weight of 500
@@ -383,7 +402,7 @@ def test_a_block_with_a_large_gap_or_weight_is_unpickled():
     assert weights.tolist() == [*([1.0] * 128), *heavy, *heavy] * matcharrays.PLAIN_READ_BLOCKS
 
 
-def test_a_block_with_a_long_or_repeated_value_is_unpickled():
+def test_a_block_with_a_long_or_repeated_value_is_unpickled(block_reader):
     """Values pickled otherwise than as short bytes, each its own object, are taken
     from the unpickled block; the blocks around them are still read from bytes."""
     ids, short = (5, *range(1, 128)), [bytes([i % 256]) * (i % 40 + 1) for i in range(128)]

@@ -52,7 +52,8 @@ Private Whoosh names relied on, by module:
   longest length bytes) pickled; the data, zlib-compressed), and on the pickle of
   a block's data, (delta codes, weights, values), whose one-byte ints, and
   value strings pickled as short bytes (protocol 3), it reads without unpickling
-  (`_plain_values`).
+  (`_plain_values`); the C reader (`_block_reader.c`) reads ints and floats of
+  every width and short and long value strings, and hands back any other opcode.
 - weighting: `BM25FScorer.dfl` (replaced), the segment reader's `_perdoc`, the
   per-document reader's `_cached_reader`, `codec.whoosh3._lenfield` and
   `LENGTHS_COLUMN`, and a lengths column reader's `_fixedlen`, `_dbfile`,
