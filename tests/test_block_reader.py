@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import pickle
 import shutil
+import struct
 from array import array
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -20,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.engine import matcharrays
+from indexer.engine.posting_pool import block_compress, block_dumps
 
 read_blocks = matcharrays.read_blocks
 
@@ -117,3 +120,60 @@ def test_arrays_of_the_wrong_kind_or_size_are_refused():
         read_blocks([block], counts, starts, np.zeros(2, dtype=np.int64), np.zeros(1), None, None)
     with pytest.raises(ValueError):
         read_blocks([block, block], counts, starts, np.zeros(4, dtype=np.int64), None, None, None)
+
+
+@st.composite
+def terms(draw):
+    """A term's postings as `W3PostingsWriter` writes them (after the header tag), and
+    each block's (ids, weights, values)."""
+    ids = sorted(draw(st.sets(st.integers(0, 5_000), min_size=1, max_size=400)))
+    postings, blocks = [], []
+    while ids:
+        count = draw(st.integers(1, 128))
+        chunk, ids = ids[:count], ids[count:]
+        weights = draw(st.one_of(st.none(), st.lists(st.integers(1, 300), min_size=len(chunk),
+                                                     max_size=len(chunk)).map(tuple)))
+        values = tuple(bytes([i % 256]) * (i % 7 + 2) for i in chunk)
+        deltas = (chunk[0], *(b - a for a, b in zip(chunk, chunk[1:], strict=False)))
+        data = block_dumps((deltas, weights, values))
+        level = draw(st.sampled_from([0, 3]))
+        data = block_compress(data, level) if level else data
+        info = block_dumps((len(chunk), chunk[-1], 1.5, level, 1, 2))
+        length = len(info) + len(data)
+        postings.append(struct.pack("!i", -length if not ids else length) + info + data)
+        blocks.append((chunk, weights, values))
+    return b"".join(postings), blocks
+
+
+@settings(max_examples=200, deadline=None)
+@given(terms(), st.one_of(st.none(), st.sets(st.integers(0, 5_100), max_size=60)), st.booleans())
+def test_a_terms_postings_read_at_once_are_its_wanted_blocks_decoded(term, within, with_values):
+    postings, blocks = term
+    candidates = None if within is None else np.array(sorted(within), dtype=np.int64)
+    ids, weights, strings = matcharrays._read_term(SimpleNamespace(_data=None), postings, candidates, True,
+                                                   with_values, lambda: None)
+    wanted, lowest = [], 0  # the blocks that can hold a candidate, as `_posting_blocks` picks them
+    for chunk, block_weights, values in blocks:
+        if candidates is not None and not (candidates >= lowest).any():
+            break
+        if candidates is None or ((candidates >= lowest) & (candidates <= chunk[-1])).any():
+            wanted.append((chunk, block_weights, values))
+        lowest = chunk[-1] + 1
+    assert ids.tolist() == [i for chunk, _w, _v in wanted for i in chunk]
+    assert weights.tolist() == [w for chunk, block_weights, _v in wanted
+                                for w in _expected_weights(block_weights, len(chunk))]
+    if with_values:
+        assert [strings[i] for i in range(len(strings))] == [v for _c, _w, values in wanted for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(terms(), st.data())
+def test_damaged_postings_are_refused_or_read_never_read_past(term, data):
+    postings, _blocks = term
+    at = data.draw(st.integers(0, len(postings) - 1))
+    damaged = postings[:at] + bytes([postings[at] ^ data.draw(st.integers(1, 255))]) + postings[at + 1:]
+    for cut in (damaged, postings[:data.draw(st.integers(0, len(postings) - 1))]):
+        try:  # refused (None), an error from inflating, or read: never a crash
+            matcharrays.read_term(cut, None, matcharrays.decompress, True, True, None, None, 0)
+        except Exception as error:  # noqa: BLE001 - what matters is that Python gets control back
+            assert "error" in type(error).__name__.lower() or isinstance(error, ValueError), repr(error)

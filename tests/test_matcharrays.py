@@ -70,6 +70,7 @@ def block_reader(request, monkeypatch):
         assert matcharrays.read_blocks is not None, "the C block reader was not built (see setup.py)"
     else:
         monkeypatch.setattr(matcharrays, "read_blocks", None)
+        monkeypatch.setattr(matcharrays, "read_term", None)
     return request.param
 
 
@@ -148,6 +149,7 @@ def test_arrays_hold_exactly_what_whoosh_steps_on_a_large_index(large_index_dir,
     blocks read by the C reader, and by numpy as where it is not built."""
     if reader == "numpy":
         monkeypatch.setattr(matcharrays, "read_blocks", None)
+        monkeypatch.setattr(matcharrays, "read_term", None)
     fix_stepping(monkeypatch)
     segments, matching = _compare_with_stepping(large_index_dir, scored)
     assert segments == 4 and matching >= 25  # two of the rebuild, two of the update
@@ -347,6 +349,46 @@ def test_posting_blocks_read_from_their_bytes_are_what_unpickling_gives(large_in
     assert plain > 500 and positional > 500 and from_bytes > 20
 
 
+def test_a_term_read_at_once_in_c_is_what_the_blocks_read_in_python_give(large_index_dir):
+    """`_read_term` (C: headers, the blocks wanted, inflated, decoded) against
+    `_posting_blocks`, `_block_arrays` by numpy and `_delta_decoded`, for every term of
+    the large index with more than one block, and one in 20 of the others: all of
+    it, and among candidates (the blocks that can hold one)."""
+    if matcharrays.read_term is None:
+        pytest.skip("the C block reader is not built here")
+    rng = np.random.default_rng(3)
+    compared = among = single = 0
+    with open_live_index(large_index_dir).reader() as reader, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matcharrays, "read_blocks", None)
+        for segment, _offset in reader.leaf_readers():
+            for field, text in segment.all_terms():
+                leaf = segment._terms.matcher(field, text, segment.schema[field].format)
+                if not isinstance(leaf, W3LeafMatcher) or leaf._byteids:
+                    continue
+                single += leaf._lastblock
+                if leaf._lastblock and single % 20:
+                    continue
+                postings = matcharrays._first_block_postings(leaf)
+                with_values = type(segment.schema[field].format) is formats.Positions
+                count = segment.doc_count_all()
+                some = np.sort(rng.choice(count, min(count, 40), replace=False)).astype(np.int64)
+                for within in (None, some):
+                    ids, weights, strings = matcharrays._read_term(leaf, postings, within, True, with_values,
+                                                                   lambda: None)
+                    counts, blocks = matcharrays._posting_blocks(leaf, postings, within, lambda: None)
+                    deltas, expected_weights, starts, expected_strings = matcharrays._block_arrays(
+                        blocks, counts, True, with_values)
+                    expected = matcharrays._delta_decoded(deltas, starts) if len(deltas) else deltas
+                    assert ids.tolist() == expected.tolist(), (field, text)
+                    assert weights.tolist() == expected_weights.tolist(), (field, text)
+                    if with_values:
+                        assert [strings[i] for i in range(len(strings))] == [
+                            expected_strings[i] for i in range(len(expected_strings))], (field, text)
+                    compared += 1
+                    among += within is not None and 0 < len(ids) < segment.doc_frequency(field, text)
+    assert compared > 1000 and among > 100  # candidates left blocks unread in many terms
+
+
 def test_whoosh_reads_a_block_inflated_by_isal_as_its_own_reader_does(large_index_dir):
     """`W3LeafMatcher._read_data` is ISA-L's; every block of one term in 50 gives the tuple
     Whoosh's own `_read_data` gives."""
@@ -477,14 +519,25 @@ def test_position_strings_are_read_as_whoosh_decodes_them():
         assert positions.tolist() == [x for v in values for x in fmt.decode_positions(v)]
 
 
-def test_a_phrase_reads_its_third_word_only_where_the_first_two_meet(index_dir, monkeypatch):
+def test_a_phrase_reads_its_third_word_only_where_the_first_two_meet(index_dir, monkeypatch, block_reader):
     """Two adjacent words from one answer, then "the": "the"'s position blocks are
-    read only around the documents where the two words chain, not wherever both occur."""
+    read only around the documents where the two words chain, not wherever both occur
+    (read one by one by Whoosh, or at once by the C reader)."""
     from whoosh.codec.whoosh3 import W3LeafMatcher
 
     blocks: list[tuple] = []
     original = W3LeafMatcher._read_data
     monkeypatch.setattr(W3LeafMatcher, "_read_data", lambda m: blocks.append(m._term) or original(m))
+    inflated, inflate, read_term = [], matcharrays.decompress, matcharrays._read_term
+    monkeypatch.setattr(matcharrays, "decompress", lambda data: inflated.append(data) or inflate(data))
+
+    def read_counted(m, *args):
+        before = len(inflated)
+        found = read_term(m, *args)
+        blocks.extend([m._term] * (len(inflated) - before))
+        return found
+
+    monkeypatch.setattr(matcharrays, "_read_term", read_counted)
     ix = open_live_index(index_dir)
     with ix.searcher(weighting=CachedLengthBM25F()) as searcher:
         met, occur, first, second = _rarely_adjacent(searcher)

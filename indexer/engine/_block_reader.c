@@ -16,9 +16,16 @@
  *   and a 4-byte length, then its bytes and a memo put.
  *
  * Anything else in a block (another opcode, a memo get for a repeated value, a
- * block Whoosh has unpickled already) is not read here: its index is returned
- * and Python unpickles it. Every read is bounds-checked against the block, so a
- * damaged block is returned too, never read past.
+ * block Whoosh has unpickled already) is not read here: it is handed back and
+ * Python unpickles it. Every read is bounds-checked against the block, so a
+ * damaged block is handed back too, never read past.
+ *
+ * `read_blocks` decodes blocks already inflated; `read_term` does the whole of a
+ * term's postings in one call: it walks the block headers (a 4-byte length, then
+ * the pickled (count, last id, max weight, compression, shortest, longest)),
+ * keeps the blocks that can hold a candidate, inflates each through the callable
+ * it is given (ISA-L's) and decodes the ids from their delta codes, where Python
+ * took a loop turn, a slice and several array passes a block.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -272,8 +279,208 @@ done:
     return result;
 }
 
+/* ---- A term's postings at once: headers, the blocks wanted, inflated, decoded ---- */
+
+typedef struct { Py_ssize_t data_at, end, count, first, number; int compressed; } span;
+
+/* A block's header: a 4-byte big-endian length (negative for the last block), then
+ * the pickle of (count, last id, max weight, compression, shortest, longest), then
+ * the data. 1 if read; 0 if not of that layout. */
+static int read_header(const unsigned char *b, Py_ssize_t n, Py_ssize_t at, Py_ssize_t *next, int *last,
+                       int64_t *count, int64_t *maxid, int *compressed, Py_ssize_t *data_at) {
+    if (at + 4 > n) return 0;
+    int32_t length = (int32_t)(((uint32_t)b[at] << 24) | ((uint32_t)b[at + 1] << 16) | ((uint32_t)b[at + 2] << 8)
+                               | (uint32_t)b[at + 3]);
+    *last = length < 0;
+    int64_t size = length < 0 ? -(int64_t)length : length;
+    if (size > n - at - 4) return 0;
+    *next = at + 4 + (Py_ssize_t)size;
+    cursor c = {b, *next, at + 4};
+    unsigned char op;
+    int64_t ignored;
+    double weight;
+    if (!byte_at(&c, &op) || op != 0x80 || !byte_at(&c, &op) || (op != 2 && op != 3)) return 0;
+    if (!byte_at(&c, &op) || op != '(') return 0;
+    if (!small_int(&c, count) || !small_int(&c, maxid)) return 0;
+    if (c.p < c.n && c.b[c.p] == 'G') {
+        c.p++;
+        if (!big_double(&c, &weight)) return 0;
+    } else if (!small_int(&c, &ignored)) {
+        return 0;
+    }
+    int64_t compression;
+    if (!small_int(&c, &compression) || !small_int(&c, &ignored) || !small_int(&c, &ignored)) return 0;
+    if (!byte_at(&c, &op) || op != 't' || !memo(&c) || !byte_at(&c, &op) || op != '.') return 0;
+    *compressed = compression != 0;
+    *data_at = c.p;
+    return *count > 0;
+}
+
+/* The first index of sorted `within` at or after `value`, from `from` on. */
+static Py_ssize_t seek_from(const int64_t *within, Py_ssize_t size, Py_ssize_t from, int64_t value) {
+    Py_ssize_t lo = from, hi = size;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (within[mid] < value) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+
+/* Each block that can hold a candidate (every block without `within`); -1 if a header
+ * is not of the layout, else the number of blocks, in *found (PyMem, to free). */
+static Py_ssize_t wanted_blocks(const unsigned char *b, Py_ssize_t n, const int64_t *within, Py_ssize_t size,
+                                span **found) {
+    Py_ssize_t cap = 64, used = 0, at = 0, next, cursor = 0, total = 0, number = 0;
+    span *spans = PyMem_Malloc(cap * sizeof(span));
+    if (!spans) return -2;
+    int64_t lowest = 0;
+    for (;;) {
+        int last, compressed;
+        int64_t count, maxid;
+        Py_ssize_t data_at;
+        if (!read_header(b, n, at, &next, &last, &count, &maxid, &compressed, &data_at)) {
+            PyMem_Free(spans);
+            return -1;
+        }
+        int wanted = 1;
+        if (within) {
+            cursor = seek_from(within, size, cursor, lowest);
+            if (cursor == size) break;  /* no candidate left at or after this block */
+            wanted = within[cursor] <= maxid;
+        }
+        if (wanted) {
+            if (used == cap) {
+                span *grown = PyMem_Realloc(spans, 2 * cap * sizeof(span));
+                if (!grown) { PyMem_Free(spans); return -2; }
+                spans = grown;
+                cap *= 2;
+            }
+            spans[used++] = (span){data_at, next, (Py_ssize_t)count, total, number, compressed};
+            total += (Py_ssize_t)count;
+        }
+        if (last) break;
+        lowest = maxid + 1;
+        at = next;
+        number++;
+    }
+    *found = spans;
+    return used;
+}
+
+PyDoc_STRVAR(read_term_doc,
+"read_term(postings, within, inflate, scored, with_values, first, tick, tick_blocks)\n"
+"\n"
+"A term's postings (its bytes after the header tag) read at once: each block that\n"
+"can hold one of `within` (sorted int64 ids; every block when None) inflated by\n"
+"`inflate` when compressed and decoded. `first`: the first block's data as Whoosh\n"
+"has unpickled it, or None. `tick` is called every `tick_blocks` blocks.\n"
+"Return None if a header is not of the usual layout, else (ids, weights, value\n"
+"starts, value lengths, values, handed back): bytearrays of int64 ids (decoded),\n"
+"float64 weights (when scored) and int64 value spans in the values bytes (with\n"
+"values); handed back: (posting offset, count, the block's pickle or data) of each\n"
+"block not read here (the first when given), for the caller to fill in.");
+
+static PyObject *read_term(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *postings_o, *within_o, *inflate, *first, *tick;
+    int scored, with_values;
+    Py_ssize_t tick_blocks;
+    if (!PyArg_ParseTuple(args, "O!OOppOOn", &PyBytes_Type, &postings_o, &within_o, &inflate, &scored,
+                          &with_values, &first, &tick, &tick_blocks))
+        return NULL;
+    const unsigned char *b = (const unsigned char *)PyBytes_AS_STRING(postings_o);
+    Py_ssize_t n = PyBytes_GET_SIZE(postings_o);
+    held_buffer within;
+    within.held = 0;
+    span *spans = NULL;
+    int64_t *ids = NULL, *vstarts = NULL, *vlengths = NULL;
+    double *weights = NULL;
+    growing values = {NULL, 0, 0};
+    PyObject *handed = NULL, *result = NULL;
+    if (!take(within_o, &within, "q", 0)) goto done;
+    Py_ssize_t used = wanted_blocks(b, n, within.held ? within.view.buf : NULL,
+                                    within.held ? within.view.len / 8 : 0, &spans);
+    if (used == -2) { PyErr_NoMemory(); goto done; }
+    if (used == -1) { result = Py_NewRef(Py_None); goto done; }
+    Py_ssize_t total = used ? spans[used - 1].first + spans[used - 1].count : 0;
+    ids = PyMem_Malloc((total + 1) * sizeof(int64_t));
+    weights = scored ? PyMem_Malloc((total + 1) * sizeof(double)) : NULL;
+    vstarts = with_values ? PyMem_Malloc((total + 1) * sizeof(int64_t)) : NULL;
+    vlengths = with_values ? PyMem_Malloc((total + 1) * sizeof(int64_t)) : NULL;
+    handed = PyList_New(0);
+    if (!ids || (scored && !weights) || (with_values && (!vstarts || !vlengths))) { PyErr_NoMemory(); goto done; }
+    if (!handed) goto done;
+    for (Py_ssize_t i = 0; i < used; i++) {
+        span *s = &spans[i];
+        if (tick != Py_None && tick_blocks > 0 && i % tick_blocks == 0) {
+            PyObject *ticked = PyObject_CallNoArgs(tick);
+            if (!ticked) goto done;
+            Py_DECREF(ticked);
+        }
+        PyObject *data;
+        if (s->number == 0 && first != Py_None) {
+            data = Py_NewRef(first);  /* Whoosh has unpickled it: handed back as it is */
+        } else {
+            data = PyBytes_FromStringAndSize((const char *)b + s->data_at, s->end - s->data_at);
+            if (!data) goto done;
+            if (s->compressed) {
+                PyObject *inflated = PyObject_CallOneArg(inflate, data);
+                Py_DECREF(data);
+                if (!inflated) goto done;
+                if (!PyBytes_Check(inflated)) {
+                    Py_DECREF(inflated);
+                    PyErr_SetString(PyExc_TypeError, "inflate must return bytes");
+                    goto done;
+                }
+                data = inflated;
+            }
+        }
+        int ok = 0;
+        if (PyBytes_Check(data)) {
+            cursor c = {(const unsigned char *)PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), 2};
+            Py_ssize_t rollback = values.len;
+            ok = c.n > 2 && c.b[0] == 0x80 && (c.b[1] == 2 || c.b[1] == 3) && read_ids(&c, s->count, ids + s->first)
+                 && read_weights(&c, s->count, scored ? weights + s->first : NULL);
+            if (ok && with_values) {
+                ok = read_values(&c, s->count, &values, vstarts + s->first, vlengths + s->first);
+                if (ok < 0) { Py_DECREF(data); PyErr_NoMemory(); goto done; }
+                if (!ok) values.len = rollback;
+            }
+        }
+        if (ok) {
+            int64_t *block = ids + s->first;
+            for (Py_ssize_t k = 1; k < s->count; k++) block[k] += block[k - 1];  /* delta codes to ids */
+            Py_DECREF(data);
+        } else {
+            PyObject *item = Py_BuildValue("(nnN)", s->first, s->count, data);
+            if (!item || PyList_Append(handed, item) < 0) { Py_XDECREF(item); goto done; }
+            Py_DECREF(item);
+        }
+    }
+    PyObject *parts[5] = {
+        PyByteArray_FromStringAndSize((const char *)ids, total * 8),
+        scored ? PyByteArray_FromStringAndSize((const char *)weights, total * 8) : Py_NewRef(Py_None),
+        with_values ? PyByteArray_FromStringAndSize((const char *)vstarts, total * 8) : Py_NewRef(Py_None),
+        with_values ? PyByteArray_FromStringAndSize((const char *)vlengths, total * 8) : Py_NewRef(Py_None),
+        with_values ? PyBytes_FromStringAndSize(values.data ? values.data : "", values.len) : Py_NewRef(Py_None),
+    };
+    if (parts[0] && parts[1] && parts[2] && parts[3] && parts[4])
+        result = PyTuple_Pack(6, parts[0], parts[1], parts[2], parts[3], parts[4], handed);
+    for (int k = 0; k < 5; k++) Py_XDECREF(parts[k]);
+done:
+    Py_XDECREF(handed);
+    PyMem_Free(spans);
+    PyMem_Free(ids);
+    PyMem_Free(weights);
+    PyMem_Free(vstarts);
+    PyMem_Free(vlengths);
+    PyMem_Free(values.data);
+    release(&within);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"read_blocks", read_blocks, METH_VARARGS, read_blocks_doc},
+    {"read_term", read_term, METH_VARARGS, read_term_doc},
     {NULL, NULL, 0, NULL},
 };
 

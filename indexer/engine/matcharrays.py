@@ -8,8 +8,8 @@ million answers that was 3.6 µs a match, 1.5 s a search (docs/performance.md).
 
 Here the matcher tree Whoosh builds for each segment is evaluated bottom-up over
 arrays instead. A term's posting blocks (128 postings each) are read, those of
-the common layout decoded from their pickles' bytes all at once (`_block_arrays`:
-in C, `_block_reader.c`, where a compiler built it, else by numpy passes),
+the common layout decoded from their pickles' bytes all at once (in C where a
+compiler built `_block_reader.c`: `_read_term`; else by numpy passes: `_block_arrays`),
 and scored with the BM25F formula over the whole array; unions, intersections and
 the optional side of `AndMaybe` become merges of sorted arrays (large ones found
 through a table indexed by id: `_member`, `_indexes`). The tree is
@@ -78,9 +78,9 @@ from whoosh.util import make_binary_tree
 from . import term_ranges  # noqa: F401  (each segment remembers its term lookups)
 
 try:  # posting blocks decoded in C (`_block_reader.c`, built by setup.py where a compiler is found)
-    from ._block_reader import read_blocks
+    from ._block_reader import read_blocks, read_term
 except ImportError:  # the same arrays from numpy passes over the blocks' bytes (`_block_arrays`)
-    read_blocks = None
+    read_blocks = read_term = None
 
 Tick = Callable[[], None]  # called every few blocks or stepped matches: the time limit's chance
 IDS = np.int64
@@ -89,7 +89,9 @@ NO_SCORES = np.zeros(0, dtype=np.float64)
 STEP_TICK = 256  # matches stepped between two ticks of the time limit
 TICK_BLOCKS = 32  # blocks inflated between two ticks (`_posting_blocks`): well under a millisecond
 # A phrase word's postings under so many bytes (some 64 blocks): read one by one, as
-# Whoosh unpickles them, which for a few blocks costs less than reading their bytes.
+# Whoosh unpickles them, which for a few blocks costs less than reading their bytes
+# with numpy. Not with the C reader (`read_term`), which reads any number at once:
+# at 100k answers the phrase class in two thirds of the time it takes one by one.
 VALUES_AT_ONCE_BYTES = 128 * 1024
 
 
@@ -271,15 +273,22 @@ class _Evaluator:
         and leaves out again: the postings are read from their start all the same.
         """
         byteids = m._byteids
-        one_by_one = byteids or (with_values and _total_length(m) < VALUES_AT_ONCE_BYTES)
+        short = with_values and read_term is None and _total_length(m) < VALUES_AT_ONCE_BYTES
+        one_by_one = byteids or short
         postings = _first_block_postings(m, filtered) if not one_by_one else None
-        if postings is not None:
-            deltas, weights, starts, strings = self._blocks_at_once(m, postings, within, with_values)
+        read = None
+        if postings is not None and read_term is not None:
+            read = _read_term(m, postings, within, self.scored, with_values, self.tick)
+        if read is not None:
+            ids, weights, strings = read
         else:
-            deltas, weights, starts, strings = self._blocks_one_by_one(m, within, with_values)
-        ids = deltas
-        if not byteids and len(ids):
-            ids = _delta_decoded(ids, starts)
+            if postings is not None:
+                deltas, weights, starts, strings = self._blocks_at_once(m, postings, within, with_values)
+            else:
+                deltas, weights, starts, strings = self._blocks_one_by_one(m, within, with_values)
+            ids = deltas
+            if not byteids and len(ids):
+                ids = _delta_decoded(ids, starts)
         if within is not None:  # the candidates first: only their postings are scored
             mask = _member(ids, within)
             ids = ids[mask]
@@ -1014,6 +1023,37 @@ def _posting_blocks(m: W3LeafMatcher, postings: bytes, within, tick: Tick) -> tu
             data = postings[start:end]
             blocks.append(decompress(data) if compression else data)  # ISA-L: 2/3 of zlib's time
     return counts[wanted].tolist(), blocks
+
+
+def _read_term(m: W3LeafMatcher, postings: bytes, within, scored: bool, with_values: bool, tick: Tick):
+    """`_posting_blocks`, `_block_arrays` and `_delta_decoded` in one call to C
+    (`read_term`): the ids, weights (when scored) and value strings (when asked) of
+    every block that can hold a candidate; None if a header is not of the usual layout.
+
+    C walks the headers, picks the blocks, calls ISA-L on each and decodes it; a
+    block it does not read (Whoosh's unpickled first block, another layout) is
+    handed back and filled in here as `_block_arrays` does.
+    """
+    candidates = None if within is None else np.ascontiguousarray(within, dtype=IDS)
+    read = read_term(postings, candidates, decompress, scored, with_values, m._data, tick, TICK_BLOCKS)
+    if read is None:
+        return None
+    ids, weights, value_starts, value_lengths, values, handed = read
+    ids = np.frombuffer(ids, dtype=IDS)
+    weights = np.frombuffer(weights, dtype=np.float64) if scored else None
+    strings = None
+    if with_values:
+        strings = _BlockStrings(0)
+        strings.starts, strings.lengths = np.frombuffer(value_starts, IDS), np.frombuffer(value_lengths, IDS)
+        strings.buf = np.frombuffer(values, dtype=np.uint8)
+    for first, count, data in handed:
+        data = data if type(data) is tuple else loads(data)
+        ids[first:first + count] = np.cumsum(data[0])
+        if scored:
+            weights[first:first + count] = _block_weights(data[1], count)
+        if with_values:
+            strings.add_unpickled(first, data[2])
+    return ids, weights, strings.joined() if with_values else None
 
 
 def _block_data(m: W3LeafMatcher, postings: bytes, first: bool, start: int, end: int, compression: int):
