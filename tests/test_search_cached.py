@@ -276,7 +276,8 @@ def test_exports_use_the_same_pass(corpus_index):
 
 @pytest.mark.parametrize("in_thread", [False, True])
 def test_a_slow_search_is_stopped_by_the_time_limit(corpus_index, monkeypatch, in_thread):
-    """On the main thread and in a worker thread: the timer flag is checked per posting block."""
+    """On the main thread and in a worker thread: the timer flag is checked every
+    `TICK_BLOCKS` posting blocks (here every block), by the C reader too."""
     import threading
     import time
 
@@ -285,12 +286,12 @@ def test_a_slow_search_is_stopped_by_the_time_limit(corpus_index, monkeypatch, i
 
     _, index_dir = corpus_index
     words = " OR ".join(_words(index_dir))
-    block_weights = matcharrays._block_weights
+    inflate = matcharrays.decompress
     outcome = {}
 
-    def slow_block_weights(weights, count):
+    def slow_inflate(data):
         time.sleep(0.05)  # a dozen blocks or more: 0.6 s, well past the limit
-        return block_weights(weights, count)
+        return inflate(data)
 
     def run():
         with SearchIndex(index_dir, time_limit=0.1, cached_matchings=0) as index:
@@ -300,10 +301,11 @@ def test_a_slow_search_is_stopped_by_the_time_limit(corpus_index, monkeypatch, i
             except QueryTooComplex as exc:
                 outcome["error"] = str(exc)
             outcome["seconds"] = time.monotonic() - started
-            monkeypatch.setattr(matcharrays, "_block_weights", block_weights)
+            monkeypatch.setattr(matcharrays, "decompress", inflate)
             outcome["after"] = index.search(SearchRequest(q=words)).total  # the next search is unharmed
 
-    monkeypatch.setattr(matcharrays, "_block_weights", slow_block_weights)
+    monkeypatch.setattr(matcharrays, "decompress", slow_inflate)
+    monkeypatch.setattr(matcharrays, "TICK_BLOCKS", 1)
     # Unions of term matchers, as Whoosh builds them for segments over 5,000 documents
     # (smaller ones preload ORs in Whoosh's own `ArrayUnionMatcher`).
     monkeypatch.setattr(query.Or, "matcher_type", query.Or.DEFAULT_MATCHER)

@@ -18,6 +18,8 @@ the results with stock Whoosh bit for bit.
     analysis      `MemoAnalyzer`, each distinct word analysed once
     columns       a segment's whole column read at once; stored fields inflated by ISA-L
     term_ranges   each segment's terms reader remembers where the terms asked for are
+    first_ids     a deletions filter that reads no block to learn a term's first document
+    _block_reader posting blocks decoded in C (optional: numpy does it where no compiler is)
 
 Private Whoosh names relied on, by module:
 
@@ -87,6 +89,9 @@ Private Whoosh names relied on, by module:
   `_child` (its `reader` replaced) and `CompressedBytesColumn.Reader._decompress`.
 - term_ranges: `W3TermsReader`'s `_tindex` (`range_for_key`), `_dbfile`,
   `_keycoder`; its `__contains__`, `term_info` and `_range_for_key` are replaced.
+- first_ids: `W3TermsReader.matcher` (replaced), its `_codec` and `_postfile`;
+  `W3TermInfo._minid`; `FilterMatcher._find_next` (replaced), `_ids`, `_exclude`;
+  `W3LeafMatcher`'s `_data`, `_i`, `_dataoffset`, `_byteids`.
 - analysis: `CompositeAnalyzer.items`, the tokenizer's compiled `expression`,
   `StopFilter.renumber` and `Token`'s attributes. `MemoAnalyzer` is pickled into
   every index's table of contents under the name `indexer.analysis.MemoAnalyzer`

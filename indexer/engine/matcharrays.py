@@ -75,7 +75,7 @@ from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, Every, Or, P
 from whoosh.scoring import BM25FScorer
 from whoosh.util import make_binary_tree
 
-from . import term_ranges  # noqa: F401  (each segment remembers its term lookups)
+from . import first_ids, term_ranges  # noqa: F401  (no first block read to filter deletions; lookups kept)
 
 try:  # posting blocks decoded in C (`_block_reader.c`, built by setup.py where a compiler is found)
     from ._block_reader import read_blocks, read_term
@@ -87,7 +87,7 @@ IDS = np.int64
 NO_IDS = np.zeros(0, dtype=IDS)
 NO_SCORES = np.zeros(0, dtype=np.float64)
 STEP_TICK = 256  # matches stepped between two ticks of the time limit
-TICK_BLOCKS = 32  # blocks inflated between two ticks (`_posting_blocks`): well under a millisecond
+TICK_BLOCKS = 32  # blocks inflated between two ticks (`_posting_blocks`, C `read_term`): well under a ms
 # A phrase word's postings under so many bytes (some 64 blocks): read one by one, as
 # Whoosh unpickles them, which for a few blocks costs less than reading their bytes
 # with numpy. Not with the C reader (`read_term`), which reads any number at once:
