@@ -14,6 +14,7 @@ import pickle
 import shutil
 import struct
 from array import array
+from itertools import accumulate
 from types import SimpleNamespace
 
 import numpy as np
@@ -177,3 +178,21 @@ def test_damaged_postings_are_refused_or_read_never_read_past(term, data):
             matcharrays.read_term(cut, None, matcharrays.decompress, True, True, None, None, 0)
         except Exception as error:  # noqa: BLE001 - what matters is that Python gets control back
             assert "error" in type(error).__name__.lower() or isinstance(error, ValueError), repr(error)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 70_000), min_size=1, max_size=1200), st.data())
+def test_position_strings_decode_as_whoosh_does_or_are_handed_back(gaps, data):
+    from whoosh.formats import Positions
+
+    string = Positions().encode(list(accumulate(gaps)))
+    sizes, positions, handed = matcharrays.read_positions(
+        np.frombuffer(string, dtype=np.uint8), np.array([0]), np.array([len(string)]))
+    assert handed == [] and np.frombuffer(positions, dtype=np.int64).tolist() == list(accumulate(gaps))
+    at = data.draw(st.integers(0, len(string) - 1))
+    damaged = string[:at] + bytes([string[at] ^ data.draw(st.integers(1, 255))]) + string[at + 1:]
+    cut = string[:data.draw(st.integers(0, len(string) - 1))]
+    for bad in (damaged, cut):  # read (a changed gap), or handed back: never read past
+        sizes, positions, handed = matcharrays.read_positions(
+            np.frombuffer(bad + b"\xff" * 8, dtype=np.uint8), np.array([0]), np.array([len(bad)]))
+        assert handed == [0] or len(np.frombuffer(positions, dtype=np.int64)) == len(gaps)

@@ -17,6 +17,7 @@ import datetime as dt
 import pickle
 import random
 import shutil
+import struct
 import zlib
 from functools import partial
 from itertools import accumulate, pairwise
@@ -69,8 +70,8 @@ def block_reader(request, monkeypatch):
             pytest.skip("no C compiler here to build the block reader with")
         assert matcharrays.read_blocks is not None, "the C block reader was not built (see setup.py)"
     else:
-        monkeypatch.setattr(matcharrays, "read_blocks", None)
-        monkeypatch.setattr(matcharrays, "read_term", None)
+        for name in ("read_blocks", "read_term", "read_positions"):
+            monkeypatch.setattr(matcharrays, name, None)
     return request.param
 
 
@@ -148,8 +149,8 @@ def test_arrays_hold_exactly_what_whoosh_steps_on_a_large_index(large_index_dir,
     """Whoosh's own choice of matchers, which for segments over 5,000 documents are unions;
     blocks read by the C reader, and by numpy as where it is not built."""
     if reader == "numpy":
-        monkeypatch.setattr(matcharrays, "read_blocks", None)
-        monkeypatch.setattr(matcharrays, "read_term", None)
+        for name in ("read_blocks", "read_term", "read_positions"):
+            monkeypatch.setattr(matcharrays, name, None)
     fix_stepping(monkeypatch)
     segments, matching = _compare_with_stepping(large_index_dir, scored)
     assert segments == 4 and matching >= 25  # two of the rebuild, two of the update
@@ -504,8 +505,9 @@ def test_a_small_segments_preloaded_or_is_read_over_arrays_not_stepped(index_dir
             assert preloaded  # Whoosh's own stepping (the oracle) built it
 
 
-def test_position_strings_are_read_as_whoosh_decodes_them():
-    """One-byte gaps read from the bytes, the rest unpickled, all in candidate order."""
+def test_position_strings_are_read_as_whoosh_decodes_them(block_reader):
+    """One-byte gaps read from the bytes, the rest unpickled (numpy), or all read in C
+    but strings pickled otherwise (here protocol 4), all in candidate order."""
     rng, fmt = random.Random(1), formats.Positions()
     for _ in range(200):
         lists = []
@@ -513,7 +515,9 @@ def test_position_strings_are_read_as_whoosh_decodes_them():
             n = rng.choice([1, 1, 2, 3, 10, 999, 1000, 1001, 2500])
             gap = rng.choice([3, 255, 256, 70000])
             lists.append(sorted(rng.sample(range(n * gap + n + 1), n)))
-        values = [fmt.encode(p) for p in lists]
+        values = [fmt.encode(p) if rng.random() < 0.9 else
+                  struct.pack("!I", len(p)) + pickle.dumps([b - a for a, b in pairwise([0, *p])], 4)
+                  for p in lists]
         sizes, positions = matcharrays._positions(matcharrays._Strings.of(values))
         assert sizes.tolist() == [len(fmt.decode_positions(v)) for v in values]
         assert positions.tolist() == [x for v in values for x in fmt.decode_positions(v)]

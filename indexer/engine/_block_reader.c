@@ -478,9 +478,115 @@ done:
     return result;
 }
 
+/* ---- Position strings: `formats.Positions.encode`'s bytes to positions ---- */
+
+/* One position string: a 4-byte big-endian count, then the deltas pickled as a list
+ * (protocol 2): 0x80 2 "]" and a memo put, then batches of "(" items "e", or one
+ * item and "a", then ".". Writes the positions (the deltas summed) to out; 1 if
+ * read, 0 if not of that layout or not `count` items. */
+static int read_positions_of(const unsigned char *b, Py_ssize_t n, int64_t count, int64_t *out) {
+    cursor c = {b, n, 4};
+    unsigned char op;
+    int64_t position = 0, item;
+    Py_ssize_t k = 0;
+    if (!byte_at(&c, &op) || op != 0x80 || !byte_at(&c, &op) || op != 2 || !byte_at(&c, &op) || op != ']')
+        return 0;
+    if (!memo(&c)) return 0;
+    for (;;) {
+        if (!byte_at(&c, &op)) return 0;
+        if (op == '.') break;
+        if (op == '(') {
+            while (c.p < c.n && c.b[c.p] != 'e') {
+                if (k == count || !small_int(&c, &item)) return 0;
+                position += item;
+                out[k++] = position;
+            }
+            if (!byte_at(&c, &op) || op != 'e') return 0;
+        } else {
+            c.p--;
+            if (k == count || !small_int(&c, &item) || !byte_at(&c, &op) || op != 'a') return 0;
+            position += item;
+            out[k++] = position;
+        }
+    }
+    return k == count && c.p == c.n;
+}
+
+PyDoc_STRVAR(read_positions_doc,
+"read_positions(buf, starts, lengths)\n"
+"\n"
+"The position strings at buf[starts[i]:starts[i] + lengths[i]] (int64 arrays)\n"
+"decoded as `Positions.decode_positions` decodes them. Return (sizes, positions,\n"
+"handed back): bytearrays of int64, each string's number of positions and all\n"
+"of them string after string; the indexes of strings not of the layout, whose\n"
+"size is 0 and whose positions are left for the caller to put in.");
+
+static PyObject *read_positions(PyObject *Py_UNUSED(self), PyObject *args) {
+    PyObject *buf_o, *starts_o, *lengths_o;
+    if (!PyArg_ParseTuple(args, "OOO", &buf_o, &starts_o, &lengths_o)) return NULL;
+    Py_buffer buf;
+    held_buffer starts, lengths;
+    starts.held = lengths.held = 0;
+    int64_t *sizes = NULL, *positions = NULL;
+    PyObject *handed = NULL, *result = NULL;
+    if (PyObject_GetBuffer(buf_o, &buf, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    if (!take(starts_o, &starts, "q", 0) || !take(lengths_o, &lengths, "q", 0)) goto done;
+    Py_ssize_t count = starts.view.len / 8;
+    if (lengths.view.len / 8 != count) {
+        PyErr_SetString(PyExc_ValueError, "starts and lengths differ in length");
+        goto done;
+    }
+    const int64_t *start_of = starts.view.buf, *length_of = lengths.view.buf;
+    const unsigned char *b = buf.buf;
+    int64_t total = 0;
+    sizes = PyMem_Malloc((count + 1) * sizeof(int64_t));
+    handed = PyList_New(0);
+    if (!sizes || !handed) { if (!sizes) PyErr_NoMemory(); goto done; }
+    for (Py_ssize_t i = 0; i < count; i++) {  /* the counts first, to size the output */
+        int64_t at = start_of[i], length = length_of[i];
+        sizes[i] = -1;
+        if (at >= 0 && length >= 4 && at <= buf.len - length) {
+            const unsigned char *s = b + at;
+            int64_t size = ((int64_t)s[0] << 24) | ((int64_t)s[1] << 16) | ((int64_t)s[2] << 8) | s[3];
+            if (size <= length) {  /* two bytes an item at least */
+                sizes[i] = size;
+                total += size;
+            }
+        }
+    }
+    positions = PyMem_Malloc((total + 1) * sizeof(int64_t));
+    if (!positions) { PyErr_NoMemory(); goto done; }
+    int64_t at_out = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        int ok = sizes[i] >= 0 && read_positions_of(b + start_of[i], length_of[i], sizes[i], positions + at_out);
+        if (ok) {
+            at_out += sizes[i];
+        } else {
+            sizes[i] = 0;
+            PyObject *index = PyLong_FromSsize_t(i);
+            if (!index || PyList_Append(handed, index) < 0) { Py_XDECREF(index); goto done; }
+            Py_DECREF(index);
+        }
+    }
+    PyObject *sizes_b = PyByteArray_FromStringAndSize((const char *)sizes, count * 8);
+    PyObject *positions_b = sizes_b ? PyByteArray_FromStringAndSize((const char *)positions, at_out * 8) : NULL;
+    if (sizes_b && positions_b) result = PyTuple_Pack(3, sizes_b, positions_b, handed);
+    Py_XDECREF(sizes_b);
+    Py_XDECREF(positions_b);
+done:
+    Py_XDECREF(handed);
+    PyMem_Free(sizes);
+    PyMem_Free(positions);
+    release(&starts);
+    release(&lengths);
+    PyBuffer_Release(&buf);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"read_blocks", read_blocks, METH_VARARGS, read_blocks_doc},
     {"read_term", read_term, METH_VARARGS, read_term_doc},
+    {"read_positions", read_positions, METH_VARARGS, read_positions_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -78,9 +78,9 @@ from whoosh.util import make_binary_tree
 from . import first_ids, term_ranges  # noqa: F401  (no first block read to filter deletions; lookups kept)
 
 try:  # posting blocks decoded in C (`_block_reader.c`, built by setup.py where a compiler is found)
-    from ._block_reader import read_blocks, read_term
+    from ._block_reader import read_blocks, read_positions, read_term
 except ImportError:  # the same arrays from numpy passes over the blocks' bytes (`_block_arrays`)
-    read_blocks = read_term = None
+    read_blocks = read_positions = read_term = None
 
 Tick = Callable[[], None]  # called every few blocks or stepped matches: the time limit's chance
 IDS = np.int64
@@ -855,8 +855,11 @@ def _positions(strings: _Strings) -> tuple[np.ndarray, np.ndarray]:
     A string whose length is that of one-byte items only is read straight from its
     bytes, all of them at once; the rest (a gap of 256 words or more) item by item,
     each string's next item a step (`_stepped_items`); those of over 1,000
-    positions, in batches, are unpickled.
+    positions, in batches, are unpickled. With the C reader, every string of the
+    layout is read in C, one loop for all (`_positions_in_c`).
     """
+    if read_positions is not None:
+        return _positions_in_c(strings)
     buf, starts, lengths = strings.buf, strings.starts, strings.lengths
     head = [buf[starts + k].astype(IDS) for k in range(4)]
     sizes = head[0] << 24 | head[1] << 16 | head[2] << 8 | head[3]
@@ -886,6 +889,29 @@ def _positions(strings: _Strings) -> tuple[np.ndarray, np.ndarray]:
     for i, found in zip(rest[~read].tolist(), unpickled, strict=True):
         deltas[offsets[i]:offsets[i] + len(found)] = found
     return sizes, _delta_decoded(deltas, offsets[sizes > 0])
+
+
+def _positions_in_c(strings: _Strings) -> tuple[np.ndarray, np.ndarray]:
+    """`_positions` by `read_positions`; a string it hands back is unpickled here.
+
+    A phrase's words at a million answers took some 270 us a segment in the numpy
+    passes above, most of it array operations on a few hundred strings."""
+    starts = np.ascontiguousarray(strings.starts, dtype=IDS)
+    lengths = np.ascontiguousarray(strings.lengths, dtype=IDS)
+    sizes, positions, handed = read_positions(strings.buf, starts, lengths)
+    sizes, positions = np.frombuffer(sizes, dtype=IDS), np.frombuffer(positions, dtype=IDS)
+    if not handed:
+        return sizes, positions
+    found = {i: np.cumsum(loads(strings[i][4:]), dtype=IDS) for i in handed}
+    sizes[handed] = [len(found[i]) for i in handed]
+    offsets = np.cumsum(sizes) - sizes
+    whole = np.empty(int(sizes.sum()), dtype=IDS)
+    from_c = np.ones(len(whole), dtype=bool)
+    for i, decoded in found.items():
+        from_c[offsets[i]:offsets[i] + len(decoded)] = False
+        whole[offsets[i]:offsets[i] + len(decoded)] = decoded
+    whole[from_c] = positions
+    return sizes, whole
 
 
 def _stepped_items(buf: np.ndarray, starts: np.ndarray, cursors: np.ndarray, sizes: np.ndarray,
