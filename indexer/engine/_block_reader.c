@@ -25,7 +25,8 @@
  * the pickled (count, last id, max weight, compression, shortest, longest)),
  * keeps the blocks that can hold a candidate, inflates each through the callable
  * it is given (ISA-L's) and decodes the ids from their delta codes, where Python
- * took a loop turn, a slice and several array passes a block.
+ * took a loop turn, a slice and several array passes a block. `read_positions`
+ * decodes a phrase word's position strings (`formats.Positions.encode`'s bytes).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
