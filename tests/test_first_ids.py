@@ -7,9 +7,10 @@ import pytest
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 
-from bench import corpus
 from indexer.engine import first_ids
-from indexer.index import open_live_index, rebuild_index, update_index
+from indexer.index import open_live_index
+
+from .support.deleted_index import index_with_deletions
 
 SIZE, SEED = 600, 7
 
@@ -17,12 +18,7 @@ SIZE, SEED = 600, 7
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory):
     """Two segments; the first with every 7th answer deleted (rewritten into the second)."""
-    data_dir = tmp_path_factory.mktemp("first-ids-data")
-    index_dir = tmp_path_factory.mktemp("first-ids-index")
-    corpus.write_records(data_dir, range(SIZE), SIZE, SEED)
-    rebuild_index(data_dir, index_dir, procs=1)
-    update_index(data_dir, index_dir, paths=corpus.write_records(data_dir, range(0, SIZE, 7), SIZE, SEED, 1))
-    return index_dir
+    return index_with_deletions(tmp_path_factory, "first-ids", SIZE, SEED, every=7)
 
 
 def _filtered(segment, field, text, reads: list) -> tuple[FilterMatcher, int]:

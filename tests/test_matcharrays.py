@@ -29,16 +29,16 @@ from whoosh.codec.whoosh3 import W3LeafMatcher, W3TermInfo
 from whoosh.matching import FilterMatcher
 from whoosh.reading import TermNotFound
 
-from bench import corpus
 from bench.plain_filters import with_filters
 from indexer.engine import matcharrays, term_ranges
 from indexer.engine.weighting import CachedLengthBM25F
-from indexer.index import open_live_index, rebuild_index, update_index
+from indexer.index import open_live_index
 from indexer.query import bound_expansions, parse_user_query
 from indexer.ranking import RANKING
 from indexer.schema import answer_from_stored
 from indexer.search import SearchRequest
 
+from .support.deleted_index import index_with_deletions
 from .support.large_index import large_index
 from .support.whoosh_oracle import fix_stepping
 
@@ -47,12 +47,7 @@ SIZE, SEED = 1500, 5
 
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("arrays-data")
-    index_dir = tmp_path_factory.mktemp("arrays-index")
-    corpus.write_records(data_dir, range(SIZE), SIZE, SEED)
-    rebuild_index(data_dir, index_dir, procs=1)
-    update_index(data_dir, index_dir, paths=corpus.write_records(data_dir, range(0, SIZE, 10), SIZE, SEED, 1))
-    return index_dir
+    return index_with_deletions(tmp_path_factory, "arrays", SIZE, SEED, every=10)
 
 
 @pytest.fixture(scope="module")

@@ -186,6 +186,23 @@ static int read_values(cursor *c, Py_ssize_t count, growing *g, int64_t *starts,
     return tuple_close(c, count, marked);
 }
 
+/* One block's pickle (`block`, a bytes object) decoded into ids (its delta codes),
+ * weights (unless NULL) and, unless vstarts is NULL, its value strings appended to
+ * `values`: 1 if read, 0 if not of the layout (nothing appended), -1 out of memory. */
+static int decode_block(PyObject *block, Py_ssize_t count, int64_t *ids, double *weights, growing *values,
+                        int64_t *vstarts, int64_t *vlengths) {
+    if (!PyBytes_Check(block)) return 0;
+    cursor c = {(const unsigned char *)PyBytes_AS_STRING(block), PyBytes_GET_SIZE(block), 2};
+    if (!(c.n > 2 && c.b[0] == 0x80 && (c.b[1] == 2 || c.b[1] == 3) && read_ids(&c, count, ids)
+          && read_weights(&c, count, weights)))
+        return 0;
+    if (!vstarts) return 1;
+    Py_ssize_t rollback = values->len;
+    int ok = read_values(&c, count, values, vstarts, vlengths);
+    if (ok == 0) values->len = rollback;
+    return ok;
+}
+
 typedef struct { Py_buffer view; int held; } held_buffer;
 
 static int take(PyObject *obj, held_buffer *h, const char *format, int writable) {
@@ -247,18 +264,12 @@ static PyObject *read_blocks(PyObject *Py_UNUSED(self), PyObject *args) {
         PyObject *block = PyList_GET_ITEM(blocks, i);
         Py_ssize_t count = count_of[i], start = start_of[i];
         int ok = 0;
-        if (PyBytes_Check(block) && count > 0 && start >= 0 && start + count <= total) {
-            cursor c = {(const unsigned char *)PyBytes_AS_STRING(block), PyBytes_GET_SIZE(block), 2};
-            Py_ssize_t rollback = values.len;
-            ok = c.n > 2 && c.b[0] == 0x80 && (c.b[1] == 2 || c.b[1] == 3)
-                 && read_ids(&c, count, (int64_t *)deltas.view.buf + start)
-                 && read_weights(&c, count, weights.held ? (double *)weights.view.buf + start : NULL);
-            if (ok && vstarts.held) {
-                ok = read_values(&c, count, &values, (int64_t *)vstarts.view.buf + start,
-                                 (int64_t *)vlengths.view.buf + start);
-                if (ok < 0) { PyErr_NoMemory(); goto done; }
-                if (!ok) values.len = rollback;
-            }
+        if (count > 0 && start >= 0 && start + count <= total) {
+            ok = decode_block(block, count, (int64_t *)deltas.view.buf + start,
+                              weights.held ? (double *)weights.view.buf + start : NULL, &values,
+                              vstarts.held ? (int64_t *)vstarts.view.buf + start : NULL,
+                              vstarts.held ? (int64_t *)vlengths.view.buf + start : NULL);
+            if (ok < 0) { PyErr_NoMemory(); goto done; }
         }
         if (!ok) {
             PyObject *index = PyLong_FromSsize_t(i);
@@ -435,18 +446,9 @@ static PyObject *read_term(PyObject *Py_UNUSED(self), PyObject *args) {
                 data = inflated;
             }
         }
-        int ok = 0;
-        if (PyBytes_Check(data)) {
-            cursor c = {(const unsigned char *)PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data), 2};
-            Py_ssize_t rollback = values.len;
-            ok = c.n > 2 && c.b[0] == 0x80 && (c.b[1] == 2 || c.b[1] == 3) && read_ids(&c, s->count, ids + s->first)
-                 && read_weights(&c, s->count, scored ? weights + s->first : NULL);
-            if (ok && with_values) {
-                ok = read_values(&c, s->count, &values, vstarts + s->first, vlengths + s->first);
-                if (ok < 0) { Py_DECREF(data); PyErr_NoMemory(); goto done; }
-                if (!ok) values.len = rollback;
-            }
-        }
+        int ok = decode_block(data, s->count, ids + s->first, scored ? weights + s->first : NULL, &values,
+                              with_values ? vstarts + s->first : NULL, with_values ? vlengths + s->first : NULL);
+        if (ok < 0) { Py_DECREF(data); PyErr_NoMemory(); goto done; }
         if (ok) {
             int64_t *block = ids + s->first;
             for (Py_ssize_t k = 1; k < s->count; k++) block[k] += block[k - 1];  /* delta codes to ids */

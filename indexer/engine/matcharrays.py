@@ -1073,12 +1073,8 @@ def _read_term(m: W3LeafMatcher, postings: bytes, within, scored: bool, with_val
         strings.starts, strings.lengths = np.frombuffer(value_starts, IDS), np.frombuffer(value_lengths, IDS)
         strings.buf = np.frombuffer(values, dtype=np.uint8)
     for first, count, data in handed:
-        data = data if type(data) is tuple else loads(data)
-        ids[first:first + count] = np.cumsum(data[0])
-        if scored:
-            weights[first:first + count] = _block_weights(data[1], count)
-        if with_values:
-            strings.add_unpickled(first, data[2])
+        _unpickled_into(data, first, count, ids, weights, strings)
+        ids[first:first + count] = np.cumsum(ids[first:first + count])  # C sums the blocks it reads
     return ids, weights, strings.joined() if with_values else None
 
 
@@ -1246,13 +1242,20 @@ def _block_arrays(blocks: list, counts: list[int], scored: bool, with_values: bo
             bad = [chosen]  # their values unpickled, their ids read again
         unpickled = [0] * read + sorted(set(np.concatenate(bad).tolist()))
     for i in unpickled:
-        data = blocks[i] if type(blocks[i]) is tuple else loads(blocks[i])
-        deltas[starts[i]:starts[i] + counts[i]] = data[0]
-        if scored:
-            weights[starts[i]:starts[i] + counts[i]] = _block_weights(data[1], counts[i])
-        if strings is not None:
-            strings.add_unpickled(int(starts[i]), data[2])
+        _unpickled_into(blocks[i], int(starts[i]), counts[i], deltas, weights, strings)
     return deltas, weights, starts.tolist(), strings.joined() if strings is not None else None
+
+
+def _unpickled_into(block, first: int, count: int, deltas: np.ndarray, weights: np.ndarray | None,
+                    strings: _BlockStrings | None) -> None:
+    """Put a block that was not read from its bytes (its pickle, or the data Whoosh has
+    unpickled) in place from posting `first` on: its delta codes, weights and values."""
+    data = block if type(block) is tuple else loads(block)
+    deltas[first:first + count] = data[0]
+    if weights is not None:
+        weights[first:first + count] = _block_weights(data[1], count)
+    if strings is not None:
+        strings.add_unpickled(first, data[2])
 
 
 class _BlockStrings:
